@@ -1,0 +1,13 @@
+//! Notion Relay's library crate. Function binaries in `functions/` only wire these pieces up.
+//!
+//! - [`notion`]: the typed Notion models and the one client every Notion call goes through.
+//! - [`secret`]: types that hold secrets and redact themselves.
+//! - [`config`]: configuration read from the environment, in one place.
+//! - [`telemetry`]: structured JSON logs, set up once per process.
+//! - [`http`]: the JSON error shape every HTTP handler answers with.
+
+pub mod config;
+pub mod http;
+pub mod notion;
+pub mod secret;
+pub mod telemetry;

@@ -1,0 +1,1 @@
+//! The Notion HTTP client. (Filled in by the client work.)

@@ -1,0 +1,1 @@
+//! Typed Notion models. (Filled in by the models work.)

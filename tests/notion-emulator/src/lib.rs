@@ -1,0 +1,1 @@
+//! The Notion emulator. (Filled in by the emulator work.)
