@@ -6,8 +6,11 @@
 //! - [`telemetry`]: structured JSON logs, set up once per process.
 //! - [`http`]: the JSON error shape every HTTP handler answers with.
 
+pub mod adapters;
 pub mod config;
+pub mod domain;
 pub mod http;
 pub mod notion;
+pub mod ports;
 pub mod secret;
 pub mod telemetry;

@@ -3,3 +3,8 @@
 
 pub mod client;
 pub mod model;
+
+pub use client::{
+    ConnectionClient, NotionClient, NotionError, OAuthClient, RequestKind, RequestStatsSnapshot,
+    RetryPolicy,
+};

@@ -1,0 +1,130 @@
+//! The embedded database: one redb file holding every table of the embedded stores.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, TableDefinition};
+
+use crate::ports::StoreError;
+
+/// The file name under the data folder.
+pub const DB_FILE: &str = "relay.redb";
+
+pub(crate) const CONNECTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("connections");
+/// owner claim key -> connection id.
+pub(crate) const CONNECTION_OWNERS: TableDefinition<&str, &str> =
+    TableDefinition::new("connection_owners");
+/// (end user, created ms, connection id).
+pub(crate) const CONNECTIONS_BY_END_USER: TableDefinition<(&str, i64, &str), ()> =
+    TableDefinition::new("connections_by_end_user");
+/// (shard, next sync ms, connection id): active connections with a next sync time.
+pub(crate) const CONNECTIONS_DUE: TableDefinition<(u16, i64, &str), ()> =
+    TableDefinition::new("connections_due");
+
+/// (connection, model, record id) -> record JSON.
+pub(crate) const RECORDS: TableDefinition<(&str, &str, &str), &[u8]> =
+    TableDefinition::new("records");
+/// (connection, model, cursor) -> record id: the change stream.
+pub(crate) const RECORD_CHANGES: TableDefinition<(&str, &str, u64), &str> =
+    TableDefinition::new("record_changes");
+/// (connection, model) -> last cursor handed out.
+pub(crate) const RECORD_CURSORS: TableDefinition<(&str, &str), u64> =
+    TableDefinition::new("record_cursors");
+
+pub(crate) const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
+/// (connection, scope) -> lease JSON.
+pub(crate) const LEASES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("leases");
+/// (connection, started ms, run id) -> run JSON.
+pub(crate) const RUNS: TableDefinition<(&str, i64, &str), &[u8]> = TableDefinition::new("runs");
+
+/// storage key -> item JSON.
+pub(crate) const EPHEMERAL: TableDefinition<&str, &[u8]> = TableDefinition::new("ephemeral");
+/// (expires ms, storage key): lets writes purge expired items cheaply.
+pub(crate) const EPHEMERAL_EXPIRY: TableDefinition<(i64, &str), ()> =
+    TableDefinition::new("ephemeral_expiry");
+
+/// A shared handle on the database file. Cloning is cheap; all stores of one process share one.
+#[derive(Clone)]
+pub struct EmbeddedDb {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for EmbeddedDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedDb")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl EmbeddedDb {
+    /// Opens (or creates) `data_dir/relay.redb`, creating the folder and every table.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(StoreError::backend)?;
+        let path = data_dir.join(DB_FILE);
+        let db = Database::create(&path)?;
+        let txn = db.begin_write()?;
+        {
+            txn.open_table(CONNECTIONS)?;
+            txn.open_table(CONNECTION_OWNERS)?;
+            txn.open_table(CONNECTIONS_BY_END_USER)?;
+            txn.open_table(CONNECTIONS_DUE)?;
+            txn.open_table(RECORDS)?;
+            txn.open_table(RECORD_CHANGES)?;
+            txn.open_table(RECORD_CURSORS)?;
+            txn.open_table(CHECKPOINTS)?;
+            txn.open_table(LEASES)?;
+            txn.open_table(RUNS)?;
+            txn.open_table(EPHEMERAL)?;
+            txn.open_table(EPHEMERAL_EXPIRY)?;
+        }
+        txn.commit()?;
+        Ok(Self {
+            db: Arc::new(db),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs blocking database work off the async runtime.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|err| StoreError::Backend(format!("database task failed: {err}")))?
+    }
+}
+
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|err| StoreError::Invalid(err.to_string()))
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(StoreError::corrupt)
+}
+
+macro_rules! backend_error_from {
+    ($($error:ty),*) => {
+        $(impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                StoreError::Backend(error.to_string())
+            }
+        })*
+    };
+}
+
+backend_error_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

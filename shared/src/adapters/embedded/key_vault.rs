@@ -1,0 +1,104 @@
+//! A local key vault: the master key is 32 random bytes in a file created on first run with
+//! owner-only permissions (0600). Data keys are wrapped with AES-256-GCM under the master key,
+//! with the encryption context as associated data, like KMS does.
+
+use std::io::{ErrorKind, Read, Write};
+use std::path::Path;
+
+use async_trait::async_trait;
+use secrecy::zeroize::Zeroizing;
+use sha2::{Digest, Sha256};
+
+use crate::domain::crypto::{self, KEY_LEN, NONCE_LEN};
+use crate::domain::{DataKey, EncryptionContext};
+use crate::ports::{KeyVault, KeyVaultError};
+
+/// The master key's file name under the data folder.
+pub const MASTER_KEY_FILE: &str = "master.key";
+
+pub struct LocalKeyVault {
+    master: Zeroizing<[u8; KEY_LEN]>,
+    key_id: String,
+}
+
+impl std::fmt::Debug for LocalKeyVault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalKeyVault")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalKeyVault {
+    /// Reads `data_dir/master.key`, creating it (0600) with a fresh key if it does not exist.
+    pub fn open_or_create(data_dir: &Path) -> Result<Self, KeyVaultError> {
+        std::fs::create_dir_all(data_dir).map_err(backend)?;
+        let path = data_dir.join(MASTER_KEY_FILE);
+        let master = match create_new(&path) {
+            Ok(key) => key,
+            Err(err) if err.kind() == ErrorKind::AlreadyExists => read_key(&path)?,
+            Err(err) => return Err(backend(err)),
+        };
+        let key_id = format!("local:{}", &hex::encode(Sha256::digest(&master[..]))[..16]);
+        Ok(Self { master, key_id })
+    }
+}
+
+fn backend(err: std::io::Error) -> KeyVaultError {
+    KeyVaultError::Backend(format!("master key file: {err}"))
+}
+
+fn create_new(path: &Path) -> std::io::Result<Zeroizing<[u8; KEY_LEN]>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    let key = crypto::random_key();
+    file.write_all(&key[..])?;
+    file.sync_all()?;
+    Ok(key)
+}
+
+fn read_key(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>, KeyVaultError> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_to_end(&mut bytes))
+        .map_err(backend)?;
+    crypto::key_from_slice(&bytes).map_err(|_| KeyVaultError::Malformed)
+}
+
+#[async_trait]
+impl KeyVault for LocalKeyVault {
+    fn key_id(&self) -> String {
+        self.key_id.clone()
+    }
+
+    async fn generate_data_key(
+        &self,
+        context: &EncryptionContext,
+    ) -> Result<DataKey, KeyVaultError> {
+        let plaintext = crypto::random_key();
+        let (nonce, ciphertext) =
+            crypto::seal(&self.master[..], &context.to_aad(), &plaintext[..])?;
+        let mut wrapped = nonce;
+        wrapped.extend_from_slice(&ciphertext);
+        Ok(DataKey { plaintext, wrapped })
+    }
+
+    async fn decrypt_data_key(
+        &self,
+        wrapped: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Zeroizing<[u8; KEY_LEN]>, KeyVaultError> {
+        if wrapped.len() <= NONCE_LEN {
+            return Err(KeyVaultError::Denied);
+        }
+        let (nonce, ciphertext) = wrapped.split_at(NONCE_LEN);
+        let key = crypto::open(&self.master[..], nonce, &context.to_aad(), ciphertext)?;
+        crypto::key_from_slice(&key).map_err(|_| KeyVaultError::Denied)
+    }
+}
