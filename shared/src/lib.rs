@@ -1,6 +1,9 @@
 //! Notion Relay's library crate. Function binaries in `functions/` only wire these pieces up.
 //!
 //! - [`notion`]: the typed Notion models and the one client every Notion call goes through.
+//! - [`domain`]: connections, records and change cursors, sync state, the token vault.
+//! - [`ports`]: the storage, queue, key and secrets traits the flows talk to.
+//! - [`adapters`]: those ports on AWS and embedded (local), and the factory that picks one.
 //! - [`secret`]: types that hold secrets and redact themselves.
 //! - [`config`]: configuration read from the environment, in one place.
 //! - [`telemetry`]: structured JSON logs, set up once per process.

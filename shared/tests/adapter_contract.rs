@@ -17,9 +17,7 @@ use relay_shared::domain::{
     RecordTombstone, RecordUpsert, RecordWrite, RunCounts, RunId, RunRecord, RunStatus,
     SYNC_SHARDS, TokenPair, Workspace, WriteOutcome,
 };
-use relay_shared::ports::{
-    EphemeralNamespace, RecordStore, SecretName, SecretsError, StoreError,
-};
+use relay_shared::ports::{EphemeralNamespace, RecordStore, SecretName, SecretsError, StoreError};
 use relay_shared::secret::SecretString;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -106,7 +104,10 @@ async fn new_connection(h: &Harness, user: &str, workspace_id: &str) -> Connecti
 
 async fn stale_connection_version_is_rejected(h: Harness) {
     let store = &h.adapters.connections;
-    let created = store.create(&new_connection(&h, "user-1", "ws-1").await).await.unwrap();
+    let created = store
+        .create(&new_connection(&h, "user-1", "ws-1").await)
+        .await
+        .unwrap();
     assert_eq!(created.version, 1);
     let read = store.get(&created.id).await.unwrap().unwrap();
     assert_eq!(read, created);
@@ -120,7 +121,10 @@ async fn stale_connection_version_is_rejected(h: Harness) {
     let mut stale = read.clone();
     stale.status = ConnectionStatus::NeedsReauth;
     let err = store.put(&stale).await.unwrap_err();
-    assert!(matches!(err, StoreError::VersionConflict { expected: 1, .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::VersionConflict { expected: 1, .. }),
+        "{err:?}"
+    );
     let current = store.get(&created.id).await.unwrap().unwrap();
     assert_eq!(current.version, 2);
     assert_eq!(current.workspace.name.as_deref(), Some("Renamed"));
@@ -134,7 +138,10 @@ async fn stale_connection_version_is_rejected(h: Harness) {
     ));
     let mut moved = current.clone();
     moved.workspace.id = "ws-other".into();
-    assert!(matches!(store.put(&moved).await.unwrap_err(), StoreError::Invalid(_)));
+    assert!(matches!(
+        store.put(&moved).await.unwrap_err(),
+        StoreError::Invalid(_)
+    ));
     assert!(matches!(
         store.create(&current).await.unwrap_err(),
         StoreError::DuplicateId { .. } | StoreError::ConnectionExists { .. }
@@ -143,23 +150,49 @@ async fn stale_connection_version_is_rejected(h: Harness) {
 
 async fn one_connection_per_end_user_and_workspace(h: Harness) {
     let store = &h.adapters.connections;
-    let a = store.create(&new_connection(&h, "user-1", "ws-1").await).await.unwrap();
+    let a = store
+        .create(&new_connection(&h, "user-1", "ws-1").await)
+        .await
+        .unwrap();
     let err = store
         .create(&new_connection(&h, "user-1", "ws-1").await)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::ConnectionExists { existing } if existing == a.id), "{err:?}");
+    assert!(
+        matches!(err, StoreError::ConnectionExists { existing } if existing == a.id),
+        "{err:?}"
+    );
 
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let b = store.create(&new_connection(&h, "user-1", "ws-2").await).await.unwrap();
-    let other = store.create(&new_connection(&h, "user-2", "ws-1").await).await.unwrap();
+    let b = store
+        .create(&new_connection(&h, "user-1", "ws-2").await)
+        .await
+        .unwrap();
+    let other = store
+        .create(&new_connection(&h, "user-2", "ws-1").await)
+        .await
+        .unwrap();
 
     let user = EndUserId::parse("user-1").unwrap();
-    let found = store.find_by_end_user_and_workspace(&user, "ws-1").await.unwrap();
+    let found = store
+        .find_by_end_user_and_workspace(&user, "ws-1")
+        .await
+        .unwrap();
     assert_eq!(found.map(|c| c.id), Some(a.id));
-    assert!(store.find_by_end_user_and_workspace(&user, "ws-3").await.unwrap().is_none());
-    let listed: Vec<ConnectionId> =
-        store.list_by_end_user(&user).await.unwrap().into_iter().map(|c| c.id).collect();
+    assert!(
+        store
+            .find_by_end_user_and_workspace(&user, "ws-3")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed: Vec<ConnectionId> = store
+        .list_by_end_user(&user)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     assert_eq!(listed, vec![a.id, b.id]);
 
     let mut all = HashSet::new();
@@ -180,15 +213,27 @@ async fn one_connection_per_end_user_and_workspace(h: Harness) {
     store.delete(&a.id).await.unwrap();
     store.delete(&a.id).await.unwrap();
     assert!(store.get(&a.id).await.unwrap().is_none());
-    assert!(store.find_by_end_user_and_workspace(&user, "ws-1").await.unwrap().is_none());
+    assert!(
+        store
+            .find_by_end_user_and_workspace(&user, "ws-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The pair is free again.
-    let again = store.create(&new_connection(&h, "user-1", "ws-1").await).await.unwrap();
+    let again = store
+        .create(&new_connection(&h, "user-1", "ws-1").await)
+        .await
+        .unwrap();
     assert_ne!(again.id, a.id);
 }
 
 async fn concurrent_refreshers_cannot_both_win(h: Harness) {
     let store = Arc::clone(&h.adapters.connections);
-    let created = store.create(&new_connection(&h, "user-1", "ws-1").await).await.unwrap();
+    let created = store
+        .create(&new_connection(&h, "user-1", "ws-1").await)
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for worker in 0..8 {
         let store = Arc::clone(&store);
@@ -219,7 +264,12 @@ async fn concurrent_refreshers_cannot_both_win(h: Harness) {
         let id = created.id;
         tasks.push(tokio::spawn(async move {
             sync_state
-                .acquire_lease(&id, &LeaseScope::TokenRefresh, &format!("worker-{worker}"), Duration::from_secs(30))
+                .acquire_lease(
+                    &id,
+                    &LeaseScope::TokenRefresh,
+                    &format!("worker-{worker}"),
+                    Duration::from_secs(30),
+                )
                 .await
                 .unwrap()
         }));
@@ -254,7 +304,10 @@ async fn due_index_lists_only_due_active_connections(h: Harness) {
     let mut unscheduled = new_connection(&h, "user-unscheduled", "ws-1").await;
     unscheduled.next_sync_at = None;
     store.create(&unscheduled).await.unwrap();
-    let reauth = store.create(&new_connection(&h, "user-reauth", "ws-1").await).await.unwrap();
+    let reauth = store
+        .create(&new_connection(&h, "user-reauth", "ws-1").await)
+        .await
+        .unwrap();
     let mut reauth_update = reauth.clone();
     reauth_update.status = ConnectionStatus::NeedsReauth;
     store.put(&reauth_update).await.unwrap();
@@ -279,7 +332,11 @@ async fn due_index_lists_only_due_active_connections(h: Harness) {
         found
     };
     let found = list_all_due(now).await;
-    assert_eq!(found.len(), due_ids.len(), "each due connection once: {found:?}");
+    assert_eq!(
+        found.len(),
+        due_ids.len(),
+        "each due connection once: {found:?}"
+    );
     assert_eq!(found.iter().copied().collect::<HashSet<_>>(), due_ids);
 
     // The scheduler moves one forward: it leaves the index, and a put of an older read conflicts.
@@ -291,10 +348,20 @@ async fn due_index_lists_only_due_active_connections(h: Harness) {
         .unwrap();
     assert_eq!(version, before.version + 1);
     assert!(!list_all_due(now).await.contains(&moved));
-    assert!(matches!(store.put(&before).await.unwrap_err(), StoreError::VersionConflict { .. }));
-    assert!(list_all_due(now + time::Duration::hours(2)).await.contains(&later.id));
     assert!(matches!(
-        store.set_next_sync(&ConnectionId::random(), None).await.unwrap_err(),
+        store.put(&before).await.unwrap_err(),
+        StoreError::VersionConflict { .. }
+    ));
+    assert!(
+        list_all_due(now + time::Duration::hours(2))
+            .await
+            .contains(&later.id)
+    );
+    assert!(matches!(
+        store
+            .set_next_sync(&ConnectionId::random(), None)
+            .await
+            .unwrap_err(),
         StoreError::ConnectionNotFound { .. }
     ));
 }
@@ -328,7 +395,11 @@ async fn read_changes(
     let mut seen = Vec::new();
     for _ in 0..10_000 {
         let page = records
-            .list_changes(connection, &page_model(), &ChangeQuery::after(*cursor, limit))
+            .list_changes(
+                connection,
+                &page_model(),
+                &ChangeQuery::after(*cursor, limit),
+            )
             .await
             .unwrap();
         assert!(page.records.len() <= limit);
@@ -358,22 +429,44 @@ async fn same_payload_does_not_move_the_cursor(h: Harness) {
     let records = &h.adapters.records;
     let connection = ConnectionId::random();
     let first = records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("p1"), json!({"title": "A"}), None))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("p1"), json!({"title": "A"}), None),
+        )
         .await
         .unwrap();
-    let WriteOutcome::Written { action: RecordAction::Added, cursor } = first else {
+    let WriteOutcome::Written {
+        action: RecordAction::Added,
+        cursor,
+    } = first
+    else {
         panic!("expected an add, got {first:?}");
     };
     let again = records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("p1"), json!({"title": "A"}), None))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("p1"), json!({"title": "A"}), None),
+        )
         .await
         .unwrap();
     assert_eq!(again, WriteOutcome::Unchanged);
-    assert_eq!(records.latest_cursor(&connection, &page_model()).await.unwrap(), cursor);
+    assert_eq!(
+        records
+            .latest_cursor(&connection, &page_model())
+            .await
+            .unwrap(),
+        cursor
+    );
 
     // A batch with only unchanged records moves nothing either.
     let outcomes = records
-        .write(&connection, &page_model(), vec![upsert("p1", json!({"title": "A"}))])
+        .write(
+            &connection,
+            &page_model(),
+            vec![upsert("p1", json!({"title": "A"}))],
+        )
         .await
         .unwrap();
     assert_eq!(outcomes, vec![WriteOutcome::Unchanged]);
@@ -394,11 +487,17 @@ async fn same_payload_does_not_move_the_cursor(h: Harness) {
     assert_eq!(stored.first_seen_at, stored.last_modified_at);
     // Other models and connections have their own streams.
     assert_eq!(
-        records.latest_cursor(&connection, &RecordModel::Row).await.unwrap(),
+        records
+            .latest_cursor(&connection, &RecordModel::Row)
+            .await
+            .unwrap(),
         ChangeCursor::START
     );
     assert_eq!(
-        records.latest_cursor(&ConnectionId::random(), &page_model()).await.unwrap(),
+        records
+            .latest_cursor(&ConnectionId::random(), &page_model())
+            .await
+            .unwrap(),
         ChangeCursor::START
     );
 }
@@ -406,8 +505,13 @@ async fn same_payload_does_not_move_the_cursor(h: Harness) {
 async fn cursors_list_every_change_once_in_order_including_deletions(h: Harness) {
     let records = &h.adapters.records;
     let connection = ConnectionId::random();
-    let writes: Vec<RecordWrite> = (0..7).map(|i| upsert(&format!("p{i}"), json!({"v": 0}))).collect();
-    records.write(&connection, &page_model(), writes).await.unwrap();
+    let writes: Vec<RecordWrite> = (0..7)
+        .map(|i| upsert(&format!("p{i}"), json!({"v": 0})))
+        .collect();
+    records
+        .write(&connection, &page_model(), writes)
+        .await
+        .unwrap();
     let mut reader = ChangeCursor::START;
     let first = read_changes(records.as_ref(), &connection, &mut reader, 2).await;
     let ids: Vec<&str> = first.iter().map(|c| c.0.as_str()).collect();
@@ -431,8 +535,20 @@ async fn cursors_list_every_change_once_in_order_including_deletions(h: Harness)
         )
         .await
         .unwrap();
-    assert!(matches!(outcomes[0], WriteOutcome::Written { action: RecordAction::Updated, .. }));
-    assert!(matches!(outcomes[1], WriteOutcome::Written { action: RecordAction::Deleted, .. }));
+    assert!(matches!(
+        outcomes[0],
+        WriteOutcome::Written {
+            action: RecordAction::Updated,
+            ..
+        }
+    ));
+    assert!(matches!(
+        outcomes[1],
+        WriteOutcome::Written {
+            action: RecordAction::Deleted,
+            ..
+        }
+    ));
     assert_eq!(outcomes[2], WriteOutcome::Unchanged);
     assert_eq!(outcomes[5], WriteOutcome::NotFound);
     let cursors: Vec<ChangeCursor> = outcomes
@@ -442,7 +558,10 @@ async fn cursors_list_every_change_once_in_order_including_deletions(h: Harness)
             _ => None,
         })
         .collect();
-    assert!(cursors.windows(2).all(|w| w[0] < w[1]), "cursors grow in write order");
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "cursors grow in write order"
+    );
 
     let second = read_changes(records.as_ref(), &connection, &mut reader, 2).await;
     let summary: Vec<(&str, RecordAction)> = second.iter().map(|c| (c.0.as_str(), c.1)).collect();
@@ -457,8 +576,18 @@ async fn cursors_list_every_change_once_in_order_including_deletions(h: Harness)
     );
     assert_eq!(second[2].3, json!({"v": 2}), "the latest state of p1");
     // Caught up: nothing more, and the saved cursor is the latest.
-    assert!(read_changes(records.as_ref(), &connection, &mut reader, 2).await.is_empty());
-    assert_eq!(reader, records.latest_cursor(&connection, &page_model()).await.unwrap());
+    assert!(
+        read_changes(records.as_ref(), &connection, &mut reader, 2)
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        reader,
+        records
+            .latest_cursor(&connection, &page_model())
+            .await
+            .unwrap()
+    );
 
     // A fresh reader sees each record once, at its latest cursor.
     let mut fresh = ChangeCursor::START;
@@ -484,7 +613,10 @@ async fn concurrent_writers_keep_cursors_exactly_once(h: Harness) {
                 if round == rounds - 1 {
                     writes.push(tombstone(&format!("w{writer}-0")));
                 }
-                records.write(&connection, &page_model(), writes).await.unwrap();
+                records
+                    .write(&connection, &page_model(), writes)
+                    .await
+                    .unwrap();
             }
         }));
     }
@@ -535,7 +667,10 @@ async fn concurrent_writers_keep_cursors_exactly_once(h: Harness) {
         }
     }
     // Every committed cursor is distinct: writes × rounds, plus one tombstone per writer.
-    let latest = records.latest_cursor(&connection, &page_model()).await.unwrap();
+    let latest = records
+        .latest_cursor(&connection, &page_model())
+        .await
+        .unwrap();
     assert_eq!(latest.value(), (writers * (per_writer * rounds + 1)) as u64);
 }
 
@@ -550,53 +685,114 @@ async fn older_source_modified_does_not_overwrite(h: Harness) {
     let t1 = datetime!(2025-03-01 10:00 UTC);
     let t2 = datetime!(2025-03-01 10:05 UTC);
     records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("p1"), json!({"v": "new"}), Some(t2)))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("p1"), json!({"v": "new"}), Some(t2)),
+        )
         .await
         .unwrap();
-    let cursor = records.latest_cursor(&connection, &page_model()).await.unwrap();
+    let cursor = records
+        .latest_cursor(&connection, &page_model())
+        .await
+        .unwrap();
     let stale = records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("p1"), json!({"v": "old"}), Some(t1)))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("p1"), json!({"v": "old"}), Some(t1)),
+        )
         .await
         .unwrap();
     assert_eq!(stale, WriteOutcome::Stale);
     let stale_delete = records
-        .tombstone(&connection, &page_model(), RecordTombstone { record_id: rid("p1"), source_modified: Some(t1) })
+        .tombstone(
+            &connection,
+            &page_model(),
+            RecordTombstone {
+                record_id: rid("p1"),
+                source_modified: Some(t1),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(stale_delete, WriteOutcome::Stale);
     let stored = records.get(&key).await.unwrap().unwrap();
     assert_eq!(stored.payload, json!({"v": "new"}));
     assert_eq!(stored.source_modified, Some(t2));
-    assert_eq!(records.latest_cursor(&connection, &page_model()).await.unwrap(), cursor);
+    assert_eq!(
+        records
+            .latest_cursor(&connection, &page_model())
+            .await
+            .unwrap(),
+        cursor
+    );
     // The same minute with new content is newer content (timestamps are minute-granular).
     let same_minute = records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("p1"), json!({"v": "newer"}), Some(t2)))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("p1"), json!({"v": "newer"}), Some(t2)),
+        )
         .await
         .unwrap();
-    assert!(matches!(same_minute, WriteOutcome::Written { action: RecordAction::Updated, .. }));
+    assert!(matches!(
+        same_minute,
+        WriteOutcome::Written {
+            action: RecordAction::Updated,
+            ..
+        }
+    ));
 }
 
 async fn deletions_filters_ids_and_purge(h: Harness) {
     let records = &h.adapters.records;
     let connection = ConnectionId::random();
-    let writes = (0..6).map(|i| upsert(&format!("p{i}"), json!({"i": i}))).collect();
-    records.write(&connection, &page_model(), writes).await.unwrap();
-    let after_adds = records.latest_cursor(&connection, &page_model()).await.unwrap();
+    let writes = (0..6)
+        .map(|i| upsert(&format!("p{i}"), json!({"i": i})))
+        .collect();
+    records
+        .write(&connection, &page_model(), writes)
+        .await
+        .unwrap();
+    let after_adds = records
+        .latest_cursor(&connection, &page_model())
+        .await
+        .unwrap();
     let checkpoint = timestamp::now();
     tokio::time::sleep(Duration::from_millis(5)).await;
     records
-        .write(&connection, &page_model(), vec![tombstone("p1"), tombstone("p4"), upsert("p2", json!({"i": 20}))])
+        .write(
+            &connection,
+            &page_model(),
+            vec![
+                tombstone("p1"),
+                tombstone("p4"),
+                upsert("p2", json!({"i": 20})),
+            ],
+        )
         .await
         .unwrap();
 
     // Deleted only.
     let mut query = ChangeQuery::after(ChangeCursor::START, 10);
     query.actions = ActionFilter::only(&[RecordAction::Deleted]);
-    let deleted = records.list_changes(&connection, &page_model(), &query).await.unwrap();
-    let ids: Vec<&str> = deleted.records.iter().map(|r| r.record_id.as_str()).collect();
+    let deleted = records
+        .list_changes(&connection, &page_model(), &query)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = deleted
+        .records
+        .iter()
+        .map(|r| r.record_id.as_str())
+        .collect();
     assert_eq!(ids, vec!["p1", "p4"]);
     assert!(deleted.records.iter().all(|r| r.deleted_at.is_some()));
-    assert_eq!(deleted.records[0].payload, json!({"i": 1}), "a tombstone keeps its last payload");
+    assert_eq!(
+        deleted.records[0].payload,
+        json!({"i": 1}),
+        "a tombstone keeps its last payload"
+    );
     // The filtered listing still advances past what it skipped.
     assert!(deleted.next_cursor >= deleted.records[1].cursor);
 
@@ -605,7 +801,10 @@ async fn deletions_filters_ids_and_purge(h: Harness) {
     query.actions = ActionFilter::only(&[RecordAction::Added]);
     let mut added = Vec::new();
     for _ in 0..20 {
-        let page = records.list_changes(&connection, &page_model(), &query).await.unwrap();
+        let page = records
+            .list_changes(&connection, &page_model(), &query)
+            .await
+            .unwrap();
         added.extend(page.records.iter().map(|r| r.record_id.as_str().to_owned()));
         if page.next_cursor == query.after && page.records.is_empty() {
             break;
@@ -617,19 +816,40 @@ async fn deletions_filters_ids_and_purge(h: Harness) {
     // Modified after a point in time.
     let mut query = ChangeQuery::after(ChangeCursor::START, 10);
     query.modified_after = Some(checkpoint);
-    let recent = records.list_changes(&connection, &page_model(), &query).await.unwrap();
-    let ids: Vec<&str> = recent.records.iter().map(|r| r.record_id.as_str()).collect();
+    let recent = records
+        .list_changes(&connection, &page_model(), &query)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = recent
+        .records
+        .iter()
+        .map(|r| r.record_id.as_str())
+        .collect();
     assert_eq!(ids, vec!["p1", "p4", "p2"]);
     assert!(recent.records.iter().all(|r| r.cursor > after_adds));
 
     // Undelete.
     let back = records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("p1"), json!({"i": 1}), None))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("p1"), json!({"i": 1}), None),
+        )
         .await
         .unwrap();
-    assert!(matches!(back, WriteOutcome::Written { action: RecordAction::Added, .. }));
+    assert!(matches!(
+        back,
+        WriteOutcome::Written {
+            action: RecordAction::Added,
+            ..
+        }
+    ));
     let restored = records
-        .get(&RecordKey { connection_id: connection, model: page_model(), record_id: rid("p1") })
+        .get(&RecordKey {
+            connection_id: connection,
+            model: page_model(),
+            record_id: rid("p1"),
+        })
         .await
         .unwrap()
         .unwrap();
@@ -652,51 +872,108 @@ async fn deletions_filters_ids_and_purge(h: Harness) {
         }
     }
     assert_eq!(live, vec!["p0", "p1", "p2", "p3", "p5"]);
-    let all = records.list_ids(&connection, &page_model(), None, 100, true).await.unwrap();
+    let all = records
+        .list_ids(&connection, &page_model(), None, 100, true)
+        .await
+        .unwrap();
     assert_eq!(all.ids.len(), 6);
     assert_eq!(all.next, None);
 
     // Purge removes the records; cursors never go back.
-    let latest = records.latest_cursor(&connection, &page_model()).await.unwrap();
+    let latest = records
+        .latest_cursor(&connection, &page_model())
+        .await
+        .unwrap();
     let other = ConnectionId::random();
-    records.write(&other, &page_model(), vec![upsert("x", json!(1))]).await.unwrap();
+    records
+        .write(&other, &page_model(), vec![upsert("x", json!(1))])
+        .await
+        .unwrap();
     assert_eq!(records.purge_connection(&connection).await.unwrap(), 6);
-    assert!(records.list_ids(&connection, &page_model(), None, 100, true).await.unwrap().ids.is_empty());
+    assert!(
+        records
+            .list_ids(&connection, &page_model(), None, 100, true)
+            .await
+            .unwrap()
+            .ids
+            .is_empty()
+    );
     let empty = records
-        .list_changes(&connection, &page_model(), &ChangeQuery::after(ChangeCursor::START, 10))
+        .list_changes(
+            &connection,
+            &page_model(),
+            &ChangeQuery::after(ChangeCursor::START, 10),
+        )
         .await
         .unwrap();
     assert!(empty.records.is_empty());
-    assert_eq!(records.latest_cursor(&connection, &page_model()).await.unwrap(), latest);
-    assert_eq!(records.list_ids(&other, &page_model(), None, 10, true).await.unwrap().ids.len(), 1);
+    assert_eq!(
+        records
+            .latest_cursor(&connection, &page_model())
+            .await
+            .unwrap(),
+        latest
+    );
+    assert_eq!(
+        records
+            .list_ids(&other, &page_model(), None, 10, true)
+            .await
+            .unwrap()
+            .ids
+            .len(),
+        1
+    );
 }
 
 async fn large_payloads_round_trip(h: Harness) {
     let records = &h.adapters.records;
     let connection = ConnectionId::random();
-    let key = RecordKey { connection_id: connection, model: page_model(), record_id: rid("big") };
+    let key = RecordKey {
+        connection_id: connection,
+        model: page_model(),
+        record_id: rid("big"),
+    };
     // Over DynamoDB's 400 KB item limit, with multi-byte characters across part boundaries.
     let big = json!({"markdown": "Ünïcödé ✓ text 😀 ".repeat(40_000)});
     let outcome = records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("big"), big.clone(), None))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("big"), big.clone(), None),
+        )
         .await
         .unwrap();
     assert!(matches!(outcome, WriteOutcome::Written { .. }));
     assert_eq!(records.get(&key).await.unwrap().unwrap().payload, big);
     let page = records
-        .list_changes(&connection, &page_model(), &ChangeQuery::after(ChangeCursor::START, 5))
+        .list_changes(
+            &connection,
+            &page_model(),
+            &ChangeQuery::after(ChangeCursor::START, 5),
+        )
         .await
         .unwrap();
     assert_eq!(page.records[0].payload, big);
     // Deleting keeps it; shrinking replaces it.
     records
-        .tombstone(&connection, &page_model(), RecordTombstone { record_id: rid("big"), source_modified: None })
+        .tombstone(
+            &connection,
+            &page_model(),
+            RecordTombstone {
+                record_id: rid("big"),
+                source_modified: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(records.get(&key).await.unwrap().unwrap().payload, big);
     let small = json!({"markdown": "short"});
     records
-        .upsert(&connection, &page_model(), RecordUpsert::new(rid("big"), small.clone(), None))
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("big"), small.clone(), None),
+        )
         .await
         .unwrap();
     assert_eq!(records.get(&key).await.unwrap().unwrap().payload, small);
@@ -707,19 +984,35 @@ async fn unacknowledged_jobs_come_back_then_go_to_the_dlq(h: Harness) {
     let group = ConnectionId::random();
     let visibility = Duration::from_secs(1);
     queue
-        .send(&OutgoingJob::new(group, "job-1", json!({"kind": "sync", "n": 1})))
+        .send(&OutgoingJob::new(
+            group,
+            "job-1",
+            json!({"kind": "sync", "n": 1}),
+        ))
         .await
         .unwrap();
-    let first = queue.receive(10, visibility, Duration::from_secs(2)).await.unwrap();
+    let first = queue
+        .receive(10, visibility, Duration::from_secs(2))
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].group, group);
     assert_eq!(first[0].body, json!({"kind": "sync", "n": 1}));
     assert_eq!(first[0].receive_count, 1);
     // Hidden while in flight.
-    assert!(queue.receive(10, visibility, Duration::ZERO).await.unwrap().is_empty());
+    assert!(
+        queue
+            .receive(10, visibility, Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Not acknowledged: back after the visibility timeout.
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    let second = queue.receive(10, visibility, Duration::from_secs(2)).await.unwrap();
+    let second = queue
+        .receive(10, visibility, Duration::from_secs(2))
+        .await
+        .unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].receive_count, 2);
     assert_eq!(second[0].body, first[0].body);
@@ -727,35 +1020,71 @@ async fn unacknowledged_jobs_come_back_then_go_to_the_dlq(h: Harness) {
     // after MAX_RECEIVES receives it moves to the dead-letter queue.
     assert_eq!(MAX_RECEIVES, 2);
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert!(queue.receive(10, visibility, Duration::ZERO).await.unwrap().is_empty());
+    assert!(
+        queue
+            .receive(10, visibility, Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let dead = queue.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].body, json!({"kind": "sync", "n": 1}));
     assert_eq!(dead[0].group, group);
 
     // Acknowledged jobs do not come back; released ones come back at once.
-    queue.send(&OutgoingJob::new(group, "job-2", json!({"n": 2}))).await.unwrap();
-    let job = queue.receive(1, visibility, Duration::from_secs(2)).await.unwrap().remove(0);
-    queue.set_visibility(&job.receipt, Duration::ZERO).await.unwrap();
-    let job = queue.receive(1, visibility, Duration::from_secs(2)).await.unwrap().remove(0);
+    queue
+        .send(&OutgoingJob::new(group, "job-2", json!({"n": 2})))
+        .await
+        .unwrap();
+    let job = queue
+        .receive(1, visibility, Duration::from_secs(2))
+        .await
+        .unwrap()
+        .remove(0);
+    queue
+        .set_visibility(&job.receipt, Duration::ZERO)
+        .await
+        .unwrap();
+    let job = queue
+        .receive(1, visibility, Duration::from_secs(2))
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(job.body, json!({"n": 2}));
     queue.ack(&job.receipt).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert!(queue.receive(10, visibility, Duration::ZERO).await.unwrap().is_empty());
+    assert!(
+        queue
+            .receive(10, visibility, Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn batches_of_ten_fifo_groups_and_deduplication(h: Harness) {
     let queue = &h.adapters.queue;
-    let groups = [ConnectionId::random(), ConnectionId::random(), ConnectionId::random()];
+    let groups = [
+        ConnectionId::random(),
+        ConnectionId::random(),
+        ConnectionId::random(),
+    ];
     let jobs: Vec<OutgoingJob> = (0..25)
         .map(|i| OutgoingJob::new(groups[i % 3], format!("job-{i}"), json!({"i": i})))
         .collect();
     let report = queue.send_batch(&jobs).await.unwrap();
-    assert_eq!(report.batches, 3, "25 jobs go out as 3 batches of at most 10");
+    assert_eq!(
+        report.batches, 3,
+        "25 jobs go out as 3 batches of at most 10"
+    );
     assert_eq!(report.sent, 25);
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     // A duplicate within the window is dropped.
-    queue.send(&OutgoingJob::new(groups[0], "job-0", json!({"i": 0}))).await.unwrap();
+    queue
+        .send(&OutgoingJob::new(groups[0], "job-0", json!({"i": 0})))
+        .await
+        .unwrap();
 
     let mut per_group: BTreeMap<ConnectionId, Vec<u64>> = BTreeMap::new();
     let mut received = 0;
@@ -768,16 +1097,28 @@ async fn batches_of_ten_fifo_groups_and_deduplication(h: Harness) {
         let in_flight: HashSet<ConnectionId> = batch.iter().map(|job| job.group).collect();
         assert_eq!(in_flight.len(), batch.len().min(in_flight.len()));
         for job in batch {
-            per_group.entry(job.group).or_default().push(job.body["i"].as_u64().unwrap());
+            per_group
+                .entry(job.group)
+                .or_default()
+                .push(job.body["i"].as_u64().unwrap());
             queue.ack(&job.receipt).await.unwrap();
             received += 1;
         }
     }
     for (index, group) in groups.iter().enumerate() {
         let expected: Vec<u64> = (0..25u64).filter(|i| *i as usize % 3 == index).collect();
-        assert_eq!(per_group[group], expected, "FIFO within a connection's group");
+        assert_eq!(
+            per_group[group], expected,
+            "FIFO within a connection's group"
+        );
     }
-    assert!(queue.receive(10, Duration::from_secs(30), Duration::ZERO).await.unwrap().is_empty());
+    assert!(
+        queue
+            .receive(10, Duration::from_secs(30), Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn tokens_bind_to_their_connection_and_never_appear_in_plain(h: Harness) {
@@ -792,7 +1133,10 @@ async fn tokens_bind_to_their_connection_and_never_appear_in_plain(h: Harness) {
     let opened = vault.open(&a, &sealed).await.unwrap();
     assert_eq!(opened.access.expose(), ACCESS);
     assert_eq!(opened.refresh.as_ref().unwrap().expose(), REFRESH);
-    assert!(vault.open(&b, &sealed).await.is_err(), "A's tokens must not open as B's");
+    assert!(
+        vault.open(&b, &sealed).await.is_err(),
+        "A's tokens must not open as B's"
+    );
     // Nor with A's data key moved into another envelope, nor with a tampered ciphertext.
     let other = vault.seal(&b, &pair).await.unwrap();
     let mut swapped = sealed.clone();
@@ -810,9 +1154,21 @@ async fn tokens_bind_to_their_connection_and_never_appear_in_plain(h: Harness) {
             "plaintext token in the stored item"
         );
     }
-    assert!(raw.windows(5).any(|w| w == b"bot-1"), "the raw read sees the item");
-    let read = h.adapters.connections.get(&stored.id).await.unwrap().unwrap();
-    let tokens = vault.open(&read.id, read.tokens.as_ref().unwrap()).await.unwrap();
+    assert!(
+        raw.windows(5).any(|w| w == b"bot-1"),
+        "the raw read sees the item"
+    );
+    let read = h
+        .adapters
+        .connections
+        .get(&stored.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let tokens = vault
+        .open(&read.id, read.tokens.as_ref().unwrap())
+        .await
+        .unwrap();
     assert_eq!(tokens.access.expose(), ACCESS);
 }
 
@@ -820,19 +1176,37 @@ async fn ephemeral_items_are_single_use_and_expire(h: Harness) {
     let store = Arc::clone(&h.adapters.ephemeral);
     let ns = EphemeralNamespace::OAUTH_STATE;
     let ttl = Duration::from_secs(60);
-    assert!(store.put_if_absent(ns, "state-1", &json!({"session": "s1"}), ttl).await.unwrap());
-    assert!(!store.put_if_absent(ns, "state-1", &json!({"session": "s2"}), ttl).await.unwrap());
+    assert!(
+        store
+            .put_if_absent(ns, "state-1", &json!({"session": "s1"}), ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .put_if_absent(ns, "state-1", &json!({"session": "s2"}), ttl)
+            .await
+            .unwrap()
+    );
     let item = store.get(ns, "state-1").await.unwrap().unwrap();
     assert_eq!(item.value, json!({"session": "s1"}));
     assert!(item.expires_at > timestamp::now());
     // Namespaces are separate.
-    assert!(store.get(EphemeralNamespace::CONNECT_SESSION, "state-1").await.unwrap().is_none());
+    assert!(
+        store
+            .get(EphemeralNamespace::CONNECT_SESSION, "state-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Take-once: of eight concurrent takers exactly one gets it.
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move { store.take(ns, "state-1").await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            store.take(ns, "state-1").await.unwrap()
+        }));
     }
     let mut taken = 0;
     for task in tasks {
@@ -845,15 +1219,29 @@ async fn ephemeral_items_are_single_use_and_expire(h: Harness) {
     assert!(store.get(ns, "state-1").await.unwrap().is_none());
 
     // Expired items are invisible before any purge, and their key can be reused.
-    store.put(ns, "short", &json!(1), Duration::from_millis(300)).await.unwrap();
+    store
+        .put(ns, "short", &json!(1), Duration::from_millis(300))
+        .await
+        .unwrap();
     assert!(store.get(ns, "short").await.unwrap().is_some());
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(store.get(ns, "short").await.unwrap().is_none());
     assert!(store.take(ns, "short").await.unwrap().is_none());
-    assert!(store.put_if_absent(ns, "short", &json!(2), ttl).await.unwrap());
-    assert_eq!(store.get(ns, "short").await.unwrap().unwrap().value, json!(2));
+    assert!(
+        store
+            .put_if_absent(ns, "short", &json!(2), ttl)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.get(ns, "short").await.unwrap().unwrap().value,
+        json!(2)
+    );
     store.put(ns, "short", &json!(3), ttl).await.unwrap();
-    assert_eq!(store.get(ns, "short").await.unwrap().unwrap().value, json!(3));
+    assert_eq!(
+        store.get(ns, "short").await.unwrap().unwrap().value,
+        json!(3)
+    );
     store.delete(ns, "short").await.unwrap();
     assert!(store.get(ns, "short").await.unwrap().is_none());
 }
@@ -867,14 +1255,45 @@ async fn leases_are_exclusive_and_expire(h: Harness) {
         .await
         .unwrap()
         .unwrap();
-    assert!(state.acquire_lease(&id, &scope, "worker-b", Duration::from_secs(5)).await.unwrap().is_none());
+    assert!(
+        state
+            .acquire_lease(&id, &scope, "worker-b", Duration::from_secs(5))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Another scope is another lease.
-    assert!(state.acquire_lease(&id, &LeaseScope::TokenRefresh, "worker-b", Duration::from_secs(5)).await.unwrap().is_some());
-    let a = state.renew_lease(&a, Duration::from_millis(800)).await.unwrap();
-    assert_eq!(state.current_lease(&id, &scope).await.unwrap().unwrap().holder, "worker-a");
+    assert!(
+        state
+            .acquire_lease(
+                &id,
+                &LeaseScope::TokenRefresh,
+                "worker-b",
+                Duration::from_secs(5)
+            )
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let a = state
+        .renew_lease(&a, Duration::from_millis(800))
+        .await
+        .unwrap();
+    assert_eq!(
+        state
+            .current_lease(&id, &scope)
+            .await
+            .unwrap()
+            .unwrap()
+            .holder,
+        "worker-a"
+    );
 
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(state.current_lease(&id, &scope).await.unwrap().is_none(), "expired");
+    assert!(
+        state.current_lease(&id, &scope).await.unwrap().is_none(),
+        "expired"
+    );
     let b = state
         .acquire_lease(&id, &scope, "worker-b", Duration::from_secs(30))
         .await
@@ -882,15 +1301,29 @@ async fn leases_are_exclusive_and_expire(h: Harness) {
         .expect("an expired lease can be taken over");
     assert!(b.fence > a.fence);
     assert!(matches!(
-        state.renew_lease(&a, Duration::from_secs(30)).await.unwrap_err(),
+        state
+            .renew_lease(&a, Duration::from_secs(30))
+            .await
+            .unwrap_err(),
         StoreError::LeaseLost { .. }
     ));
     state.release_lease(&a).await.unwrap();
-    assert_eq!(state.current_lease(&id, &scope).await.unwrap().unwrap().holder, "worker-b");
+    assert_eq!(
+        state
+            .current_lease(&id, &scope)
+            .await
+            .unwrap()
+            .unwrap()
+            .holder,
+        "worker-b"
+    );
     state.release_lease(&b).await.unwrap();
     assert!(state.current_lease(&id, &scope).await.unwrap().is_none());
     assert!(matches!(
-        state.renew_lease(&b, Duration::from_secs(30)).await.unwrap_err(),
+        state
+            .renew_lease(&b, Duration::from_secs(30))
+            .await
+            .unwrap_err(),
         StoreError::LeaseLost { .. }
     ));
     let c = state
@@ -905,16 +1338,28 @@ async fn checkpoints_and_runs(h: Harness) {
     let state = &h.adapters.sync_state;
     let id = ConnectionId::random();
     assert!(state.get_checkpoint(&id).await.unwrap().is_none());
-    let first = state.put_checkpoint(&id, &json!({"phase": "search", "cursor": "abc"}), None).await.unwrap();
+    let first = state
+        .put_checkpoint(&id, &json!({"phase": "search", "cursor": "abc"}), None)
+        .await
+        .unwrap();
     assert_eq!(first.version, 1);
     assert!(matches!(
-        state.put_checkpoint(&id, &json!({}), None).await.unwrap_err(),
+        state
+            .put_checkpoint(&id, &json!({}), None)
+            .await
+            .unwrap_err(),
         StoreError::VersionConflict { .. }
     ));
-    let second = state.put_checkpoint(&id, &json!({"phase": "rows"}), Some(1)).await.unwrap();
+    let second = state
+        .put_checkpoint(&id, &json!({"phase": "rows"}), Some(1))
+        .await
+        .unwrap();
     assert_eq!(second.version, 2);
     assert!(matches!(
-        state.put_checkpoint(&id, &json!({}), Some(1)).await.unwrap_err(),
+        state
+            .put_checkpoint(&id, &json!({}), Some(1))
+            .await
+            .unwrap_err(),
         StoreError::VersionConflict { .. }
     ));
     let read = state.get_checkpoint(&id).await.unwrap().unwrap();
@@ -951,11 +1396,20 @@ async fn checkpoints_and_runs(h: Harness) {
     assert_eq!(listed[1].run_id, runs[1].run_id);
     assert_eq!(state.list_runs(&id, 10).await.unwrap().len(), 3);
 
-    state.acquire_lease(&id, &LeaseScope::Sync, "w", Duration::from_secs(30)).await.unwrap();
+    state
+        .acquire_lease(&id, &LeaseScope::Sync, "w", Duration::from_secs(30))
+        .await
+        .unwrap();
     state.purge_connection(&id).await.unwrap();
     assert!(state.get_checkpoint(&id).await.unwrap().is_none());
     assert!(state.list_runs(&id, 10).await.unwrap().is_empty());
-    assert!(state.current_lease(&id, &LeaseScope::Sync).await.unwrap().is_none());
+    assert!(
+        state
+            .current_lease(&id, &LeaseScope::Sync)
+            .await
+            .unwrap()
+            .is_none()
+    );
     state.put_checkpoint(&id, &json!({}), None).await.unwrap();
     state.delete_checkpoint(&id).await.unwrap();
     assert!(state.get_checkpoint(&id).await.unwrap().is_none());
@@ -964,8 +1418,14 @@ async fn checkpoints_and_runs(h: Harness) {
 async fn secrets_are_cached_and_refreshed_on_demand(h: Harness) {
     let secrets = &h.adapters.secrets;
     let name = SecretName::webhook_verification_token();
-    assert!(matches!(secrets.get(&name).await.unwrap_err(), SecretsError::NotFound(_)));
-    secrets.put(&name, &SecretString::new("token-v1")).await.unwrap();
+    assert!(matches!(
+        secrets.get(&name).await.unwrap_err(),
+        SecretsError::NotFound(_)
+    ));
+    secrets
+        .put(&name, &SecretString::new("token-v1"))
+        .await
+        .unwrap();
     assert_eq!(secrets.get(&name).await.unwrap().expose(), "token-v1");
     // Rotated behind the provider's back: the cached value is served until invalidated.
     h.rotate_secret_externally(&name, "token-v2").await;
@@ -973,7 +1433,10 @@ async fn secrets_are_cached_and_refreshed_on_demand(h: Harness) {
     secrets.invalidate(&name);
     assert_eq!(secrets.get(&name).await.unwrap().expose(), "token-v2");
     // put overwrites.
-    secrets.put(&name, &SecretString::new("token-v3")).await.unwrap();
+    secrets
+        .put(&name, &SecretString::new("token-v3"))
+        .await
+        .unwrap();
     secrets.invalidate(&name);
     assert_eq!(secrets.get(&name).await.unwrap().expose(), "token-v3");
 }

@@ -106,16 +106,17 @@ impl AdapterConfig {
                 }
             }
         };
-        let max_receives = match non_empty(vars, "RELAY_QUEUE_MAX_RECEIVES") {
-            None => DEFAULT_MAX_RECEIVES,
-            Some(raw) => raw.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                FactoryError::InvalidValue {
-                    name: "RELAY_QUEUE_MAX_RECEIVES",
-                    expected: "a positive integer",
-                    value: raw.to_owned(),
-                }
-            })?,
-        };
+        let max_receives =
+            match non_empty(vars, "RELAY_QUEUE_MAX_RECEIVES") {
+                None => DEFAULT_MAX_RECEIVES,
+                Some(raw) => raw.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    FactoryError::InvalidValue {
+                        name: "RELAY_QUEUE_MAX_RECEIVES",
+                        expected: "a positive integer",
+                        value: raw.to_owned(),
+                    }
+                })?,
+            };
         let aws = AwsResources::from_vars(vars);
         Ok(Self {
             backend,
@@ -163,9 +164,12 @@ impl Adapters {
         env: HashMap<String, String>,
     ) -> Result<Self, FactoryError> {
         match config.backend {
-            Backend::Embedded => {
-                Self::embedded(&config.data_dir, env, config.max_receives, config.secrets_cache_ttl)
-            }
+            Backend::Embedded => Self::embedded(
+                &config.data_dir,
+                env,
+                config.max_receives,
+                config.secrets_cache_ttl,
+            ),
             Backend::Aws => {
                 let sdk = super::aws::load_sdk_config().await;
                 Self::aws(&AwsClients::new(&sdk), &config.aws).await
@@ -221,9 +225,15 @@ impl Adapters {
         let db = clients.dynamodb.clone();
         Ok(Self {
             backend: Backend::Aws,
-            connections: Arc::new(DynamoConnectionStore::new(db.clone(), &resources.connections_table)),
+            connections: Arc::new(DynamoConnectionStore::new(
+                db.clone(),
+                &resources.connections_table,
+            )),
             records: Arc::new(DynamoRecordStore::new(db.clone(), &resources.records_table)),
-            sync_state: Arc::new(DynamoSyncStateStore::new(db.clone(), &resources.sync_state_table)),
+            sync_state: Arc::new(DynamoSyncStateStore::new(
+                db.clone(),
+                &resources.sync_state_table,
+            )),
             ephemeral: Arc::new(DynamoEphemeralStore::new(db, &resources.ephemeral_table)),
             queue: Arc::new(SqsJobQueue::new(clients.sqs.clone(), queue_url, dlq_url)),
             tokens: TokenVault::new(Arc::clone(&keys)),
@@ -252,10 +262,19 @@ mod tests {
     fn backend_choice() {
         let pick = |pairs: &[(&str, &str)]| AdapterConfig::from_vars(&vars(pairs)).unwrap().backend;
         assert_eq!(pick(&[]), Backend::Embedded);
-        assert_eq!(pick(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]), Backend::Aws);
-        assert_eq!(pick(&[("AWS_LAMBDA_FUNCTION_NAME", "sync-worker")]), Backend::Aws);
         assert_eq!(
-            pick(&[("AWS_ENDPOINT_URL", "http://x"), ("RELAY_BACKEND", "embedded")]),
+            pick(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]),
+            Backend::Aws
+        );
+        assert_eq!(
+            pick(&[("AWS_LAMBDA_FUNCTION_NAME", "sync-worker")]),
+            Backend::Aws
+        );
+        assert_eq!(
+            pick(&[
+                ("AWS_ENDPOINT_URL", "http://x"),
+                ("RELAY_BACKEND", "embedded")
+            ]),
             Backend::Embedded
         );
         assert_eq!(pick(&[("RELAY_BACKEND", "aws")]), Backend::Aws);

@@ -138,6 +138,9 @@ pub struct RunIssue {
     pub message: String,
 }
 
+/// How long run history is kept (DynamoDB TTL; the embedded store prunes on write).
+pub const RUN_RETENTION: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
 /// One sync run, appended when it starts and updated as it progresses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {

@@ -23,8 +23,13 @@ pub const MAX_RECEIVES: u32 = 2;
 pub const SECRETS_TTL: Duration = Duration::from_secs(600);
 
 pub enum Raw {
-    Embedded { data_dir: PathBuf },
-    Aws { clients: AwsClients, resources: AwsResources },
+    Embedded {
+        data_dir: PathBuf,
+    },
+    Aws {
+        clients: Box<AwsClients>,
+        resources: Box<AwsResources>,
+    },
 }
 
 pub struct Harness {
@@ -64,15 +69,18 @@ impl Harness {
             visibility_timeout: Duration::from_secs(30),
             secrets: Vec::new(),
         };
-        let provisioned = provision(&clients, &resources, &options)
+        provision(&clients, &resources, &options)
             .await
             .unwrap_or_else(|err| panic!("provisioning on moto at {endpoint} failed: {err}"));
-        resources.sync_queue_url = Some(provisioned.sync_queue_url);
-        resources.sync_dlq_url = Some(provisioned.sync_dlq_url);
+        // Queue URLs stay unset: the factory resolves them by name, as it does in production
+        // when RELAY_SYNC_QUEUE_URL is not given.
         let adapters = Adapters::aws(&clients, &resources).await.unwrap();
         Self {
             adapters,
-            raw: Raw::Aws { clients, resources },
+            raw: Raw::Aws {
+                clients: Box::new(clients),
+                resources: Box::new(resources),
+            },
             _dir: None,
         }
     }

@@ -28,17 +28,21 @@ fn loopback_addr(endpoint: &str) -> Option<SocketAddr> {
         return None;
     }
     let port = url.port_or_known_default()?;
-    let ip = if host.contains(':') { "[::1]" } else { "127.0.0.1" };
+    let ip = if host.contains(':') {
+        "[::1]"
+    } else {
+        "127.0.0.1"
+    };
     format!("{ip}:{port}").parse().ok()
 }
 
 fn find_or_start() -> Result<String, String> {
-    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
-        if let Some(addr) = loopback_addr(&endpoint) {
-            wait_until_ready(addr, Duration::from_secs(20))?;
-            return Ok(endpoint.trim_end_matches('/').to_owned());
-        }
-        // Not loopback: refuse to point tests at it, start our own instead.
+    // An endpoint that is not on loopback is never used: the tests start their own moto then.
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL")
+        && let Some(addr) = loopback_addr(&endpoint)
+    {
+        wait_until_ready(addr, Duration::from_secs(20))?;
+        return Ok(endpoint.trim_end_matches('/').to_owned());
     }
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -91,5 +95,7 @@ fn wait_until_ready(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("moto's server at {addr} did not answer within {timeout:?}"))
+    Err(format!(
+        "moto's server at {addr} did not answer within {timeout:?}"
+    ))
 }

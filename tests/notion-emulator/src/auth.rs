@@ -8,8 +8,8 @@ use crate::error::ApiError;
 use crate::ids::random_token;
 use crate::workspace::Workspace;
 
-/// Tokens handed out for one connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Tokens handed out for one connection. `Debug` redacts the tokens.
+#[derive(Clone, PartialEq, Eq)]
 pub struct TokenGrant {
     pub access_token: String,
     pub refresh_token: String,
@@ -17,6 +17,18 @@ pub struct TokenGrant {
     pub workspace_id: String,
     /// Non-secret label of the connection; the key of `Counters::by_token`.
     pub grant_id: String,
+}
+
+impl std::fmt::Debug for TokenGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenGrant")
+            .field("access_token", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("bot_id", &self.bot_id)
+            .field("workspace_id", &self.workspace_id)
+            .field("grant_id", &self.grant_id)
+            .finish()
+    }
 }
 
 /// What a grant sees: shared roots and their descendants, or everything; minus unshared ids.
@@ -110,13 +122,25 @@ pub struct Caller {
     pub bot_id: String,
 }
 
-#[derive(Debug, Default)]
+/// Every grant, token and code. `Debug` shows counts only (the keys are secrets).
+#[derive(Default)]
 pub struct AuthState {
     grants: HashMap<String, Grant>,
     grant_seq: u64,
     access: HashMap<String, AccessEntry>,
     refresh: HashMap<String, RefreshEntry>,
     codes: HashMap<String, CodeEntry>,
+}
+
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState")
+            .field("grants", &self.grants.len())
+            .field("access_tokens", &self.access.len())
+            .field("refresh_tokens", &self.refresh.len())
+            .field("codes", &self.codes.len())
+            .finish()
+    }
 }
 
 fn now_ms() -> i64 {
@@ -229,14 +253,20 @@ impl AuthState {
             .get_mut(code)
             .ok_or_else(|| ApiError::invalid_grant("Invalid code."))?;
         if entry.used {
-            return Err(ApiError::invalid_grant("Invalid code: this code has already been used."));
+            return Err(ApiError::invalid_grant(
+                "Invalid code: this code has already been used.",
+            ));
         }
         match (&entry.redirect_uri, redirect_uri) {
             (Some(expected), Some(given)) if expected != given => {
-                return Err(ApiError::invalid_grant("Invalid redirect_uri: it does not match the one used to authorize."));
+                return Err(ApiError::invalid_grant(
+                    "Invalid redirect_uri: it does not match the one used to authorize.",
+                ));
             }
             (Some(_), None) => {
-                return Err(ApiError::invalid_grant("redirect_uri is required: it was sent to authorize."));
+                return Err(ApiError::invalid_grant(
+                    "redirect_uri is required: it was sent to authorize.",
+                ));
             }
             _ => {}
         }
@@ -259,7 +289,9 @@ impl AuthState {
             .get_mut(refresh_token)
             .ok_or_else(|| ApiError::invalid_grant("Invalid refresh token."))?;
         if entry.used {
-            return Err(ApiError::invalid_grant("Invalid refresh token: it has already been used."));
+            return Err(ApiError::invalid_grant(
+                "Invalid refresh token: it has already been used.",
+            ));
         }
         let grant_id = entry.grant_id.clone();
         let (bot_id, revoked) = match self.grants.get(&grant_id) {
@@ -267,7 +299,9 @@ impl AuthState {
             None => return Err(ApiError::invalid_grant("Invalid refresh token.")),
         };
         if revoked {
-            return Err(ApiError::invalid_grant("Invalid refresh token: the grant was revoked."));
+            return Err(ApiError::invalid_grant(
+                "Invalid refresh token: the grant was revoked.",
+            ));
         }
         entry.used = true;
         let until = now + grace;
@@ -318,11 +352,20 @@ mod tests {
     fn codes_are_single_use_and_bound_to_redirect_uri() {
         let mut a = AuthState::default();
         let code = a.new_code(GrantScope::everything(), Some("http://x/cb"));
-        let wrong = a.exchange_code(&code, Some("http://y/cb"), "bot", "ws").unwrap_err();
+        let wrong = a
+            .exchange_code(&code, Some("http://y/cb"), "bot", "ws")
+            .unwrap_err();
         assert_eq!(wrong.code, "invalid_grant");
-        let grant = a.exchange_code(&code, Some("http://x/cb"), "bot", "ws").unwrap();
-        assert!(a.authenticate(&grant.access_token, Instant::now()).is_some());
-        let replay = a.exchange_code(&code, Some("http://x/cb"), "bot", "ws").unwrap_err();
+        let grant = a
+            .exchange_code(&code, Some("http://x/cb"), "bot", "ws")
+            .unwrap();
+        assert!(
+            a.authenticate(&grant.access_token, Instant::now())
+                .is_some()
+        );
+        let replay = a
+            .exchange_code(&code, Some("http://x/cb"), "bot", "ws")
+            .unwrap_err();
         assert_eq!(replay.code, "invalid_grant");
     }
 
@@ -331,13 +374,17 @@ mod tests {
         let mut a = AuthState::default();
         let first = a.new_grant(GrantScope::everything(), "bot", "ws");
         let now = Instant::now();
-        let second = a.refresh(&first.refresh_token, Duration::ZERO, now, "ws").unwrap();
+        let second = a
+            .refresh(&first.refresh_token, Duration::ZERO, now, "ws")
+            .unwrap();
         assert_ne!(first.access_token, second.access_token);
         assert_eq!(first.grant_id, second.grant_id);
         assert!(a.authenticate(&first.access_token, now).is_none());
         assert!(a.authenticate(&second.access_token, now).is_some());
         assert_eq!(
-            a.refresh(&first.refresh_token, Duration::ZERO, now, "ws").unwrap_err().code,
+            a.refresh(&first.refresh_token, Duration::ZERO, now, "ws")
+                .unwrap_err()
+                .code,
             "invalid_grant"
         );
     }
@@ -347,9 +394,23 @@ mod tests {
         let mut a = AuthState::default();
         let first = a.new_grant(GrantScope::everything(), "bot", "ws");
         let now = Instant::now();
-        a.refresh(&first.refresh_token, Duration::from_secs(10), now, "ws").unwrap();
+        a.refresh(&first.refresh_token, Duration::from_secs(10), now, "ws")
+            .unwrap();
         assert!(a.authenticate(&first.access_token, now).is_some());
-        assert!(a.authenticate(&first.access_token, now + Duration::from_secs(11)).is_none());
+        assert!(
+            a.authenticate(&first.access_token, now + Duration::from_secs(11))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_tokens() {
+        let mut a = AuthState::default();
+        let g = a.new_grant(GrantScope::everything(), "bot", "ws");
+        let shown = format!("{g:?} {a:?}");
+        assert!(!shown.contains(&g.access_token));
+        assert!(!shown.contains(&g.refresh_token));
+        assert!(shown.contains("grant-1"));
     }
 
     #[test]
@@ -358,7 +419,7 @@ mod tests {
         let g = a.new_grant(GrantScope::everything(), "bot", "ws");
         assert!(a.revoke(&g.access_token));
         assert!(a.authenticate(&g.access_token, Instant::now()).is_none());
-        assert_eq!(a.introspect(&g.refresh_token, Instant::now()).0, false);
+        assert!(!a.introspect(&g.refresh_token, Instant::now()).0);
         assert!(!a.revoke("unknown"));
     }
 }

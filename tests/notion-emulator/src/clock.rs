@@ -83,13 +83,16 @@ fn parse_date(s: &str) -> Option<Date> {
 
 /// Re-renders any parseable timestamp in the minute-rounded format; keeps unparseable input.
 pub fn normalize_minute(s: &str) -> String {
-    parse_timestamp(s).map(format_minute).unwrap_or_else(|| s.to_string())
+    parse_timestamp(s)
+        .map(format_minute)
+        .unwrap_or_else(|| s.to_string())
 }
 
 /// A fixed instant plus minutes: the generator's deterministic timeline.
 pub fn base_plus_minutes(minutes: i64) -> String {
     // 2025-01-06T09:00:00Z, a Monday morning.
-    let base = OffsetDateTime::from_unix_timestamp(1_736_154_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let base =
+        OffsetDateTime::from_unix_timestamp(1_736_154_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format_minute(base + time::Duration::minutes(minutes))
 }
 

@@ -94,13 +94,7 @@ pub struct PageWindow {
 }
 
 /// Cuts `total` items into the page that `start_cursor` asks for.
-pub fn window(
-    total: usize,
-    start: usize,
-    page_size: usize,
-    scope: &str,
-    epoch: u64,
-) -> PageWindow {
+pub fn window(total: usize, start: usize, page_size: usize, scope: &str, epoch: u64) -> PageWindow {
     let start = start.min(total);
     let end = (start + page_size).min(total);
     let next_cursor = (end < total).then(|| {
@@ -143,10 +137,19 @@ mod tests {
             epoch: 0,
         }
         .encode();
-        assert_eq!(Cursor::decode(&raw, "users", 0), Err(CursorError::WrongScope));
+        assert_eq!(
+            Cursor::decode(&raw, "users", 0),
+            Err(CursorError::WrongScope)
+        );
         assert_eq!(Cursor::decode(&raw, "search", 1), Err(CursorError::Expired));
-        assert_eq!(Cursor::decode("%%%", "search", 0), Err(CursorError::Malformed));
-        assert_eq!(Cursor::decode("aGVsbG8", "search", 0), Err(CursorError::Malformed));
+        assert_eq!(
+            Cursor::decode("%%%", "search", 0),
+            Err(CursorError::Malformed)
+        );
+        assert_eq!(
+            Cursor::decode("aGVsbG8", "search", 0),
+            Err(CursorError::Malformed)
+        );
     }
 
     #[test]
@@ -170,5 +173,18 @@ mod tests {
         assert_eq!((w2.start, w2.end), (100, 200));
         let w3 = window(250, 200, 100, "s", 0);
         assert_eq!((w3.start, w3.end, w3.next_cursor), (200, 250, None));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoding_arbitrary_text_never_panics(raw in "\\PC{0,200}") {
+            let _ = Cursor::decode(&raw, "search", 0);
+        }
+
+        #[test]
+        fn any_cursor_round_trips(scope in "[a-z:0-9-]{0,60}", position in 0usize..1_000_000, epoch in 0u64..10) {
+            let c = Cursor { scope: scope.clone(), position, epoch };
+            proptest::prop_assert_eq!(Cursor::decode(&c.encode(), &scope, epoch), Ok(c));
+        }
     }
 }

@@ -29,7 +29,9 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator").field("bot_id", &self.inner.bot_id).finish_non_exhaustive()
+        f.debug_struct("Emulator")
+            .field("bot_id", &self.inner.bot_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,7 +68,9 @@ pub struct RunningEmulator {
 
 impl std::fmt::Debug for RunningEmulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningEmulator").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("RunningEmulator")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,14 +116,22 @@ impl Emulator {
 
     /// An emulator serving `workspace` (the `config.workspace` field is ignored).
     pub fn with_workspace(mut workspace: Workspace, config: EmulatorConfig) -> Emulator {
-        let seed = workspace.id().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
+        let seed = workspace
+            .id()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
         let mut rng = Rng::new(seed);
         let bot_id = rng.uuid();
         let integration_id = rng.uuid();
         let subscription_id = rng.uuid();
-        let bot = shapes::bot(&bot_id, &config.integration_name, workspace.id(), workspace.name());
+        let bot = shapes::bot(
+            &bot_id,
+            &config.integration_name,
+            workspace.id(),
+            workspace.name(),
+        );
         workspace.register_bot(bot);
         Emulator {
             inner: Arc::new(Inner {
@@ -234,7 +246,12 @@ impl Emulator {
 
     /// `object_not_found` worded for this integration.
     pub(crate) fn not_found(&self, kind: &str, id: &str) -> ApiError {
-        ApiError::not_found(kind, id, &self.inner.config.integration_name, &self.inner.bot_id)
+        ApiError::not_found(
+            kind,
+            id,
+            &self.inner.config.integration_name,
+            &self.inner.bot_id,
+        )
     }
 
     /// The actor for edits made through the control API: the workspace owner.
@@ -371,9 +388,11 @@ impl Emulator {
     /// Finds a page by exact title.
     pub fn find_page(&self, title: &str) -> Option<String> {
         let ws = self.world();
-        ws.page_ids()
-            .into_iter()
-            .find(|id| ws.pages.get(id).is_some_and(|p| shapes::page_title(p) == title))
+        ws.page_ids().into_iter().find(|id| {
+            ws.pages
+                .get(id)
+                .is_some_and(|p| shapes::page_title(p) == title)
+        })
     }
 
     /// The page object as `GET /v1/pages/{id}` returns it (without `request_id`).
@@ -420,7 +439,13 @@ impl Emulator {
     pub fn trash_page(&self, id: &str, in_trash: bool) {
         let actor = self.owner_actor();
         let now = self.now_minute();
-        let events = ops::set_page_trash(&mut self.world_mut(), &normalize(id), in_trash, &now, &actor);
+        let events = ops::set_page_trash(
+            &mut self.world_mut(),
+            &normalize(id),
+            in_trash,
+            &now,
+            &actor,
+        );
         self.emit(events);
     }
 
@@ -431,8 +456,16 @@ impl Emulator {
         let block = json!({"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}});
         let result = {
             let mut ws = self.world_mut();
-            crate::input::blocks_from_request(&ws, &[block], "children")
-                .and_then(|blocks| ops::append_blocks(&mut ws, &normalize(page_id), blocks, ops::Position::End, &now, &actor))
+            crate::input::blocks_from_request(&ws, &[block], "children").and_then(|blocks| {
+                ops::append_blocks(
+                    &mut ws,
+                    &normalize(page_id),
+                    blocks,
+                    ops::Position::End,
+                    &now,
+                    &actor,
+                )
+            })
         };
         match result {
             Ok((_, events)) => self.emit(events),
@@ -453,7 +486,11 @@ impl Emulator {
     }
 
     /// Creates a page under a page (or at workspace level with `None`) as the owner; returns its id.
-    pub fn create_page(&self, parent_page_id: Option<&str>, title: &str) -> Result<String, ApiError> {
+    pub fn create_page(
+        &self,
+        parent_page_id: Option<&str>,
+        title: &str,
+    ) -> Result<String, ApiError> {
         let actor = self.owner_actor();
         let now = self.now_minute();
         let parent = match parent_page_id {

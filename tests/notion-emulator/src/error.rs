@@ -26,7 +26,9 @@ pub fn current_request_id() -> String {
 
 /// Method and path of the request being served, if any.
 pub fn current_method_path() -> Option<(String, String)> {
-    REQUEST.try_with(|r| (r.method.clone(), r.path.clone())).ok()
+    REQUEST
+        .try_with(|r| (r.method.clone(), r.path.clone()))
+        .ok()
 }
 
 /// An API error in Notion's envelope: `{object:"error",status,code,message,additional_data?,request_id}`.
@@ -34,18 +36,18 @@ pub fn current_method_path() -> Option<(String, String)> {
 #[error("{status} {code}: {message}")]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
+    pub code: &'static str,
     pub message: String,
-    pub additional_data: Option<Value>,
+    pub additional_data: Option<Box<Value>>,
     /// Seconds for a `Retry-After` header (429, 529).
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            code: code.to_string(),
+            code,
             message: message.into(),
             additional_data: None,
             retry_after: None,
@@ -57,11 +59,19 @@ impl ApiError {
     }
 
     pub fn invalid_json() -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "Error parsing JSON body.",
+        )
     }
 
     pub fn invalid_request_url() -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request_url", "Invalid request URL.")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_url",
+            "Invalid request URL.",
+        )
     }
 
     pub fn invalid_request(message: impl Into<String>) -> ApiError {
@@ -77,7 +87,11 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "API token is invalid.")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "API token is invalid.",
+        )
     }
 
     pub fn invalid_grant(message: impl Into<String>) -> ApiError {
@@ -90,13 +104,20 @@ impl ApiError {
             "rate_limited",
             "You have been rate limited. Please try again in a few minutes.",
         );
-        e.retry_after = Some(retry_after_secs.max(1));
-        e.additional_data = Some(json!({"rate_limit_reason": "public_api_request_rate_limit"}));
+        e.retry_after = Some(u32::try_from(retry_after_secs.max(1)).unwrap_or(u32::MAX));
+        e.additional_data = Some(Box::new(
+            json!({"rate_limit_reason": "public_api_request_rate_limit"}),
+        ));
         e
     }
 
     /// `object_not_found` for a missing or unshared object, worded like Notion.
-    pub fn not_found(kind: &str, id: &str, integration_name: &str, integration_id: &str) -> ApiError {
+    pub fn not_found(
+        kind: &str,
+        id: &str,
+        integration_name: &str,
+        integration_id: &str,
+    ) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::NOT_FOUND,
             "object_not_found",
@@ -104,7 +125,7 @@ impl ApiError {
                 "Could not find {kind} with ID: {id}. Make sure the relevant pages and databases are shared with your integration \"{integration_name}\"."
             ),
         );
-        e.additional_data = Some(json!({"integration_id": integration_id}));
+        e.additional_data = Some(Box::new(json!({"integration_id": integration_id})));
         e
     }
 
@@ -127,14 +148,35 @@ impl ApiError {
         let (code, message) = match status {
             400 => ("validation_error", "Injected validation error."),
             401 => ("unauthorized", "API token is invalid."),
-            403 => ("restricted_resource", "API token does not have access to this resource."),
+            403 => (
+                "restricted_resource",
+                "API token does not have access to this resource.",
+            ),
             404 => ("object_not_found", "Could not find object."),
-            409 => ("conflict_error", "Conflict occurred while saving. Please try again."),
-            429 => ("rate_limited", "You have been rate limited. Please try again in a few minutes."),
-            502 => ("bad_gateway", "Notion encountered an error connecting to an upstream service."),
-            503 => ("service_unavailable", "Notion is unavailable. Please try again later."),
-            504 => ("gateway_timeout", "Notion timed out while processing the request."),
-            529 => ("service_overload", "Notion is overloaded. Please try again later."),
+            409 => (
+                "conflict_error",
+                "Conflict occurred while saving. Please try again.",
+            ),
+            429 => (
+                "rate_limited",
+                "You have been rate limited. Please try again in a few minutes.",
+            ),
+            502 => (
+                "bad_gateway",
+                "Notion encountered an error connecting to an upstream service.",
+            ),
+            503 => (
+                "service_unavailable",
+                "Notion is unavailable. Please try again later.",
+            ),
+            504 => (
+                "gateway_timeout",
+                "Notion timed out while processing the request.",
+            ),
+            529 => (
+                "service_overload",
+                "Notion is overloaded. Please try again later.",
+            ),
             _ => ("internal_server_error", "Unexpected error occurred."),
         };
         let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -153,10 +195,13 @@ impl ApiError {
             "message": self.message,
         });
         if let (Some(extra), Some(map)) = (&self.additional_data, body.as_object_mut()) {
-            map.insert("additional_data".to_string(), extra.clone());
+            map.insert("additional_data".to_string(), (**extra).clone());
         }
         if let Some(map) = body.as_object_mut() {
-            map.insert("request_id".to_string(), Value::String(request_id.to_string()));
+            map.insert(
+                "request_id".to_string(),
+                Value::String(request_id.to_string()),
+            );
         }
         body
     }
@@ -180,7 +225,10 @@ pub type ApiResult = Result<Response, ApiError>;
 /// A 200 answer: the object with `request_id` added at the top level, like Notion's bodies.
 pub fn ok(mut value: Value) -> ApiResult {
     if let Some(map) = value.as_object_mut() {
-        map.insert("request_id".to_string(), Value::String(current_request_id()));
+        map.insert(
+            "request_id".to_string(),
+            Value::String(current_request_id()),
+        );
     }
     Ok((StatusCode::OK, axum::Json(value)).into_response())
 }
@@ -193,8 +241,23 @@ mod tests {
     fn envelope_keys_are_in_notion_order() {
         let e = ApiError::not_found("page", "abc", "App", "bot");
         let body = e.body("req");
-        let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["object", "status", "code", "message", "additional_data", "request_id"]);
+        let keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "object",
+                "status",
+                "code",
+                "message",
+                "additional_data",
+                "request_id"
+            ]
+        );
         assert_eq!(body["status"], 404);
     }
 

@@ -110,7 +110,12 @@ impl FaultQueue {
             .is_some()
     }
 
-    fn take(&mut self, method: &str, path: &str, kind: impl Fn(&FaultKind) -> bool) -> Option<FaultKind> {
+    fn take(
+        &mut self,
+        method: &str,
+        path: &str,
+        kind: impl Fn(&FaultKind) -> bool,
+    ) -> Option<FaultKind> {
         let index = self
             .faults
             .iter()
@@ -136,8 +141,14 @@ mod tests {
         q.push(Fault::expire_cursor(1));
         assert_eq!(q.take_request_fault("POST", "/v1/blocks/x"), None);
         assert_eq!(q.take_request_fault("GET", "/v1/pages/x"), None);
-        assert_eq!(q.take_request_fault("GET", "/v1/blocks/x"), Some(FaultKind::Status(503)));
-        assert_eq!(q.take_request_fault("GET", "/v1/blocks/y"), Some(FaultKind::Status(503)));
+        assert_eq!(
+            q.take_request_fault("GET", "/v1/blocks/x"),
+            Some(FaultKind::Status(503))
+        );
+        assert_eq!(
+            q.take_request_fault("GET", "/v1/blocks/y"),
+            Some(FaultKind::Status(503))
+        );
         assert_eq!(q.take_request_fault("GET", "/v1/blocks/z"), None);
         assert!(q.take_cursor_expiry("GET", "/v1/users"));
         assert!(!q.take_cursor_expiry("GET", "/v1/users"));

@@ -9,13 +9,21 @@ use crate::json_shapes::{self as shapes, Style, text};
 use crate::workspace::Workspace;
 
 const WORDS: &[&str] = &[
-    "alpha", "beacon", "canyon", "delta", "ember", "fjord", "granite", "harbor", "island", "juniper",
-    "kestrel", "lantern", "meadow", "nebula", "orchard", "prairie", "quartz", "river", "summit",
-    "tundra", "umber", "valley", "willow", "xenon", "yarrow", "zephyr", "sync", "record", "cursor",
-    "budget", "webhook", "token", "schema", "relay", "notion", "ledger", "roadmap", "review",
+    "alpha", "beacon", "canyon", "delta", "ember", "fjord", "granite", "harbor", "island",
+    "juniper", "kestrel", "lantern", "meadow", "nebula", "orchard", "prairie", "quartz", "river",
+    "summit", "tundra", "umber", "valley", "willow", "xenon", "yarrow", "zephyr", "sync", "record",
+    "cursor", "budget", "webhook", "token", "schema", "relay", "notion", "ledger", "roadmap",
+    "review",
 ];
 
-const TOP_LEVEL_TITLES: &[&str] = &["Team Home", "Engineering", "Product", "Operations", "Research", "Archive"];
+const TOP_LEVEL_TITLES: &[&str] = &[
+    "Team Home",
+    "Engineering",
+    "Product",
+    "Operations",
+    "Research",
+    "Archive",
+];
 
 /// Builds the workspace described by `params`.
 pub fn generate(params: &GeneratedWorkspace) -> Workspace {
@@ -73,7 +81,10 @@ impl<'a> Gen<'a> {
     }
 
     fn words(&mut self, n: usize) -> String {
-        (0..n).map(|_| *self.rng.pick(WORDS)).collect::<Vec<_>>().join(" ")
+        (0..n)
+            .map(|_| *self.rng.pick(WORDS))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn sentence(&mut self, n: usize) -> String {
@@ -92,7 +103,8 @@ impl<'a> Gen<'a> {
         let mut page = shapes::page(&id, parent, &time, &self.owner_id, props, title);
         // Some pages were edited later than created.
         if self.rng.chance(40) {
-            page["last_edited_time"] = json!(base_plus_minutes(self.minute + self.rng.below(90) as i64));
+            page["last_edited_time"] =
+                json!(base_plus_minutes(self.minute + self.rng.below(90) as i64));
         }
         if self.rng.chance(30) {
             page["icon"] = json!({"type": "emoji", "emoji": "📄"});
@@ -119,18 +131,20 @@ impl<'a> Gen<'a> {
     }
 
     fn paragraph(&mut self, container: &str, content: &str) -> String {
-        self.block(container, "paragraph", json!({"rich_text": [text(content)], "icon": null, "color": "default"}))
+        self.block(
+            container,
+            "paragraph",
+            json!({"rich_text": [text(content)], "icon": null, "color": "default"}),
+        )
     }
 
     fn run(&mut self) {
         let top_count = self.p.top_level_pages.max(1);
         let mut tops = Vec::new();
         for i in 0..top_count {
-            let title = if i < TOP_LEVEL_TITLES.len() {
-                TOP_LEVEL_TITLES[i].to_string()
-            } else {
-                format!("Space {}", i + 1)
-            };
+            let title = TOP_LEVEL_TITLES
+                .get(i)
+                .map_or_else(|| format!("Space {}", i + 1), |t| t.to_string());
             let id = self.new_page(shapes::parent_workspace(), &title, None);
             let intro = self.sentence(10);
             self.paragraph(&id, &intro);
@@ -173,17 +187,36 @@ impl<'a> Gen<'a> {
         let owner = self.owner.clone();
         let linked = tops.last().cloned().unwrap_or_default();
         self.block(page, "heading_1", json!({"rich_text": [text("Every block type")], "is_toggleable": false, "color": "default"}));
-        let red = Style { color: "red", ..Style::default() };
-        let yellow_bg = Style { color: "yellow_background", bold: true, ..Style::default() };
+        let red = Style {
+            color: "red",
+            ..Style::default()
+        };
+        let yellow_bg = Style {
+            color: "yellow_background",
+            bold: true,
+            ..Style::default()
+        };
         let rich = json!([
             text("Plain, "),
             shapes::styled("bold", Style::bold()),
             text(", "),
             shapes::styled("italic", Style::italic()),
             text(", "),
-            shapes::styled("struck", Style { strikethrough: true, ..Style::default() }),
+            shapes::styled(
+                "struck",
+                Style {
+                    strikethrough: true,
+                    ..Style::default()
+                }
+            ),
             text(", "),
-            shapes::styled("underlined", Style { underline: true, ..Style::default() }),
+            shapes::styled(
+                "underlined",
+                Style {
+                    underline: true,
+                    ..Style::default()
+                }
+            ),
             text(", "),
             shapes::styled("code", Style::code()),
             text(", "),
@@ -205,35 +238,85 @@ impl<'a> Gen<'a> {
             text(" and "),
             shapes::equation_item("E = mc^2"),
         ]);
-        self.block(page, "paragraph", json!({"rich_text": rich, "icon": null, "color": "default"}));
+        self.block(
+            page,
+            "paragraph",
+            json!({"rich_text": rich, "icon": null, "color": "default"}),
+        );
         // Long text: several items close to the 2,000-character limit.
-        let long: Vec<Value> = (0..3).map(|i| text(&self.long_text(1_990 - i * 5))).collect();
-        self.block(page, "paragraph", json!({"rich_text": long, "icon": null, "color": "default"}));
-        self.block(page, "paragraph", json!({"rich_text": [], "icon": null, "color": "default"}));
-        for (kind, label) in [("heading_2", "Heading 2"), ("heading_3", "Heading 3"), ("heading_4", "Heading 4")] {
-            self.block(page, kind, json!({"rich_text": [text(label)], "is_toggleable": false, "color": "default"}));
+        let long: Vec<Value> = (0..3)
+            .map(|i| text(&self.long_text(1_990 - i * 5)))
+            .collect();
+        self.block(
+            page,
+            "paragraph",
+            json!({"rich_text": long, "icon": null, "color": "default"}),
+        );
+        self.block(
+            page,
+            "paragraph",
+            json!({"rich_text": [], "icon": null, "color": "default"}),
+        );
+        for (kind, label) in [
+            ("heading_2", "Heading 2"),
+            ("heading_3", "Heading 3"),
+            ("heading_4", "Heading 4"),
+        ] {
+            self.block(
+                page,
+                kind,
+                json!({"rich_text": [text(label)], "is_toggleable": false, "color": "default"}),
+            );
         }
         let toggle_heading = self.block(page, "heading_2", json!({"rich_text": [text("Toggle heading")], "is_toggleable": true, "color": "default"}));
         self.paragraph(&toggle_heading, "Hidden under a toggleable heading.");
         // Deep nesting: four levels of bullets.
         let mut parent = page.to_string();
         for level in 1..=4 {
-            parent = self.block(&parent, "bulleted_list_item", json!({"rich_text": [text(&format!("Bullet level {level}"))], "color": "default"}));
+            parent = self.block(
+                &parent,
+                "bulleted_list_item",
+                json!({"rich_text": [text(&format!("Bullet level {level}"))], "color": "default"}),
+            );
         }
-        self.block(page, "bulleted_list_item", json!({"rich_text": [text("Second bullet")], "color": "default"}));
+        self.block(
+            page,
+            "bulleted_list_item",
+            json!({"rich_text": [text("Second bullet")], "color": "default"}),
+        );
         for n in 1..=3 {
             self.block(page, "numbered_list_item", json!({"rich_text": [text(&format!("Step {n}"))], "color": if n == 2 { "blue" } else { "default" }}));
         }
-        self.block(page, "to_do", json!({"rich_text": [text("Open task")], "checked": false, "color": "default"}));
-        self.block(page, "to_do", json!({"rich_text": [text("Finished task")], "checked": true, "color": "default"}));
-        let toggle = self.block(page, "toggle", json!({"rich_text": [text("Toggle me")], "color": "default"}));
+        self.block(
+            page,
+            "to_do",
+            json!({"rich_text": [text("Open task")], "checked": false, "color": "default"}),
+        );
+        self.block(
+            page,
+            "to_do",
+            json!({"rich_text": [text("Finished task")], "checked": true, "color": "default"}),
+        );
+        let toggle = self.block(
+            page,
+            "toggle",
+            json!({"rich_text": [text("Toggle me")], "color": "default"}),
+        );
         self.paragraph(&toggle, "Inside the toggle.");
         self.paragraph(&toggle, "Still inside the toggle.");
-        self.block(page, "quote", json!({"rich_text": [text("A quoted line\nwith a new line")], "color": "blue"}));
+        self.block(
+            page,
+            "quote",
+            json!({"rich_text": [text("A quoted line\nwith a new line")], "color": "blue"}),
+        );
         let callout = self.block(page, "callout", json!({"rich_text": [text("Callout text")], "icon": {"type": "emoji", "emoji": "💡"}, "color": "purple_background"}));
         self.paragraph(&callout, "Callout child.");
         self.block(page, "code", json!({"caption": [text("Example")], "rich_text": [text("fn main() {\n    println!(\"hi\");\n}")], "language": "rust"}));
-        self.block(page, "equation", json!({"expression": "\\int_0^1 x^2 \\, dx = \\frac{1}{3}"}));
+        self.block(
+            page,
+            "equation",
+            json!({"expression": "\\int_0^1 x^2 \\, dx = \\frac{1}{3}"}),
+        );
         self.block(page, "divider", json!({}));
         self.block(page, "breadcrumb", json!({}));
         self.block(page, "table_of_contents", json!({"color": "pink"}));
@@ -242,10 +325,20 @@ impl<'a> Gen<'a> {
             let col = self.block(&columns, "column", json!({}));
             self.paragraph(&col, &format!("Column {} text.", c + 1));
         }
-        let table = self.block(page, "table", json!({"table_width": 3, "has_column_header": true, "has_row_header": false}));
+        let table = self.block(
+            page,
+            "table",
+            json!({"table_width": 3, "has_column_header": true, "has_row_header": false}),
+        );
         for r in 0..3 {
             let cells: Vec<Value> = (0..3)
-                .map(|c| if r == 2 && c == 2 { json!([]) } else { json!([text(&format!("r{r}c{c}"))]) })
+                .map(|c| {
+                    if r == 2 && c == 2 {
+                        json!([])
+                    } else {
+                        json!([text(&format!("r{r}c{c}"))])
+                    }
+                })
                 .collect();
             self.block(&table, "table_row", json!({"cells": cells}));
         }
@@ -255,15 +348,39 @@ impl<'a> Gen<'a> {
         self.block(page, "pdf", json!({"caption": [], "type": "external", "external": {"url": "https://example.com/doc.pdf"}}));
         self.block(page, "audio", json!({"caption": [], "type": "external", "external": {"url": "https://example.com/sound.mp3"}}));
         self.block(page, "file", json!({"caption": [], "type": "external", "external": {"url": "https://example.com/robots.txt"}, "name": "robots.txt"}));
-        self.block(page, "bookmark", json!({"caption": [], "url": "https://example.com/bookmark"}));
-        self.block(page, "embed", json!({"caption": [], "url": "https://example.com/embed"}));
-        self.block(page, "link_preview", json!({"url": "https://github.com/example/repo/issues/1"}));
-        self.block(page, "link_to_page", json!({"type": "page_id", "page_id": linked}));
+        self.block(
+            page,
+            "bookmark",
+            json!({"caption": [], "url": "https://example.com/bookmark"}),
+        );
+        self.block(
+            page,
+            "embed",
+            json!({"caption": [], "url": "https://example.com/embed"}),
+        );
+        self.block(
+            page,
+            "link_preview",
+            json!({"url": "https://github.com/example/repo/issues/1"}),
+        );
+        self.block(
+            page,
+            "link_to_page",
+            json!({"type": "page_id", "page_id": linked}),
+        );
         let original = self.block(page, "synced_block", json!({"synced_from": null}));
         self.paragraph(&original, "Synced content, first block.");
         self.paragraph(&original, "Synced content, second block.");
-        self.block(page, "synced_block", json!({"synced_from": {"type": "block_id", "block_id": original}}));
-        self.block(page, "template", json!({"rich_text": [text("Add a new to-do")]}));
+        self.block(
+            page,
+            "synced_block",
+            json!({"synced_from": {"type": "block_id", "block_id": original}}),
+        );
+        self.block(
+            page,
+            "template",
+            json!({"rich_text": [text("Add a new to-do")]}),
+        );
         let tab = self.block(page, "tab", json!({}));
         self.paragraph(&tab, "Tab content.");
         let notes_id = self.rng.uuid();
@@ -275,8 +392,18 @@ impl<'a> Gen<'a> {
             "calendar_event": null,
             "recording": null,
         }));
-        self.block_with_id(&summary_id, &meeting, "paragraph", json!({"rich_text": [text("Summary of the sync.")], "icon": null, "color": "default"}));
-        self.block_with_id(&notes_id, &meeting, "paragraph", json!({"rich_text": [text("Notes of the sync.")], "icon": null, "color": "default"}));
+        self.block_with_id(
+            &summary_id,
+            &meeting,
+            "paragraph",
+            json!({"rich_text": [text("Summary of the sync.")], "icon": null, "color": "default"}),
+        );
+        self.block_with_id(
+            &notes_id,
+            &meeting,
+            "paragraph",
+            json!({"rich_text": [text("Notes of the sync.")], "icon": null, "color": "default"}),
+        );
         self.block(page, "unsupported", json!({"block_type": "button"}));
         let child = self.new_page(shapes::parent_page(page), "Showcase Child", None);
         self.paragraph(&child, "A child page inside the showcase.");
@@ -286,7 +413,8 @@ impl<'a> Gen<'a> {
     fn long_text(&mut self, len: usize) -> String {
         let mut s = String::with_capacity(len + 16);
         while s.len() < len {
-            s.push_str(*self.rng.pick(WORDS));
+            let word: &str = WORDS[self.rng.below(WORDS.len())];
+            s.push_str(word);
             s.push(' ');
         }
         s.truncate(len);
@@ -304,7 +432,11 @@ impl<'a> Gen<'a> {
     fn deep_chain(&mut self, top: String) {
         let mut parent = top;
         for depth in 2..=self.p.max_depth.max(2) {
-            let id = self.new_page(shapes::parent_page(&parent), &format!("Depth {depth}"), None);
+            let id = self.new_page(
+                shapes::parent_page(&parent),
+                &format!("Depth {depth}"),
+                None,
+            );
             self.paragraph(&id, &format!("This page sits at depth {depth}."));
             parent = id;
         }
@@ -322,10 +454,18 @@ impl<'a> Gen<'a> {
                     self.block(page, "heading_2", json!({"rich_text": [text(&words)], "is_toggleable": false, "color": "default"}));
                 }
                 3 => {
-                    let item = self.block(page, "bulleted_list_item", json!({"rich_text": [text(&words)], "color": "default"}));
+                    let item = self.block(
+                        page,
+                        "bulleted_list_item",
+                        json!({"rich_text": [text(&words)], "color": "default"}),
+                    );
                     if self.rng.chance(40) {
                         let more = self.sentence(5);
-                        self.block(&item, "bulleted_list_item", json!({"rich_text": [text(&more)], "color": "default"}));
+                        self.block(
+                            &item,
+                            "bulleted_list_item",
+                            json!({"rich_text": [text(&more)], "color": "default"}),
+                        );
                     }
                 }
                 4 => {
@@ -333,13 +473,21 @@ impl<'a> Gen<'a> {
                     self.block(page, "to_do", json!({"rich_text": [text(&words)], "checked": checked, "color": "default"}));
                 }
                 5 => {
-                    self.block(page, "quote", json!({"rich_text": [text(&words)], "color": "default"}));
+                    self.block(
+                        page,
+                        "quote",
+                        json!({"rich_text": [text(&words)], "color": "default"}),
+                    );
                 }
                 6 => {
                     self.block(page, "code", json!({"caption": [], "rich_text": [text(&format!("let x = \"{words}\";"))], "language": "javascript"}));
                 }
                 7 => {
-                    let toggle = self.block(page, "toggle", json!({"rich_text": [text("Details")], "color": "default"}));
+                    let toggle = self.block(
+                        page,
+                        "toggle",
+                        json!({"rich_text": [text("Details")], "color": "default"}),
+                    );
                     self.paragraph(&toggle, &words);
                 }
                 _ => {
@@ -350,27 +498,42 @@ impl<'a> Gen<'a> {
     }
 
     fn prop_id(&mut self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789;:?@[]{}~_";
-        let raw: String = (0..4).map(|_| ALPHABET[self.rng.below(ALPHABET.len())] as char).collect();
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789;:?@[]{}~_";
+        let raw: String = (0..4)
+            .map(|_| ALPHABET[self.rng.below(ALPHABET.len())] as char)
+            .collect();
         url::form_urlencoded::byte_serialize(raw.as_bytes())
             .collect::<String>()
             .replace("%7E", "~")
     }
 
     fn options(&mut self, names: &[(&'static str, &'static str)]) -> Options {
-        names.iter().map(|(n, c)| (self.rng.uuid(), *n, *c)).collect()
+        names
+            .iter()
+            .map(|(n, c)| (self.rng.uuid(), *n, *c))
+            .collect()
     }
 
     fn databases(&mut self, showcase: &str, tops: &[String], fillers: &[String], db0_id: &str) {
         for d in 0..self.p.databases {
             if d == 0 {
                 let time = self.tick();
-                let db = shapes::database(db0_id, shapes::parent_page(showcase), &time, "Projects", true);
+                let db = shapes::database(
+                    db0_id,
+                    shapes::parent_page(showcase),
+                    &time,
+                    "Projects",
+                    true,
+                );
                 self.ws.insert_database(db, None);
                 let tasks_id = self.rng.uuid();
                 let milestones_id = self.rng.uuid();
-                let milestone_rows: Vec<String> = (0..self.p.rows_per_data_source).map(|_| self.rng.uuid()).collect();
-                let schema = self.all_props_source(db0_id, &tasks_id, "Tasks", Some(&milestones_id), "TASK");
+                let milestone_rows: Vec<String> = (0..self.p.rows_per_data_source)
+                    .map(|_| self.rng.uuid())
+                    .collect();
+                let schema =
+                    self.all_props_source(db0_id, &tasks_id, "Tasks", Some(&milestones_id), "TASK");
                 self.milestones_source(db0_id, &milestones_id, &tasks_id, &milestone_rows);
                 self.rows(&schema, Some((&milestones_id, &milestone_rows)));
                 self.ws.templates.insert(
@@ -390,17 +553,34 @@ impl<'a> Gen<'a> {
                 let db = shapes::database(&id, parent, &time, &title, inline);
                 self.ws.insert_database(db, None);
                 let ds_id = self.rng.uuid();
-                let schema = self.all_props_source(&id, &ds_id, &title, None, &format!("D{}", d + 1));
+                let schema =
+                    self.all_props_source(&id, &ds_id, &title, None, &format!("D{}", d + 1));
                 self.rows(&schema, None);
             }
         }
         let _ = tops;
     }
 
-    fn all_props_source(&mut self, db: &str, ds_id: &str, title: &str, milestones: Option<&str>, prefix: &str) -> Schema {
+    fn all_props_source(
+        &mut self,
+        db: &str,
+        ds_id: &str,
+        title: &str,
+        milestones: Option<&str>,
+        prefix: &str,
+    ) -> Schema {
         let priority = self.options(&[("High", "red"), ("Medium", "yellow"), ("Low", "gray")]);
-        let tags = self.options(&[("backend", "blue"), ("frontend", "green"), ("docs", "purple"), ("infra", "orange")]);
-        let status = self.options(&[("Not started", "default"), ("In progress", "blue"), ("Done", "green")]);
+        let tags = self.options(&[
+            ("backend", "blue"),
+            ("frontend", "green"),
+            ("docs", "purple"),
+            ("infra", "orange"),
+        ]);
+        let status = self.options(&[
+            ("Not started", "default"),
+            ("In progress", "blue"),
+            ("Done", "green"),
+        ]);
         let opt_json = |o: &Options| -> Value {
             json!({"options": o.iter().map(|(id, n, c)| json!({"id": id, "name": n, "color": c, "description": null})).collect::<Vec<_>>()})
         };
@@ -424,8 +604,16 @@ impl<'a> Gen<'a> {
             ("Link", "url", json!({})),
             ("Contact", "email", json!({})),
             ("Phone", "phone_number", json!({})),
-            ("Related", "relation", json!({"database_id": db, "data_source_id": ds_id, "type": "single_property", "single_property": {}})),
-            ("Score", "formula", json!({"expression": "prop(\"Estimate\") * 2"})),
+            (
+                "Related",
+                "relation",
+                json!({"database_id": db, "data_source_id": ds_id, "type": "single_property", "single_property": {}}),
+            ),
+            (
+                "Score",
+                "formula",
+                json!({"expression": "prop(\"Estimate\") * 2"}),
+            ),
             ("Created", "created_time", json!({})),
             ("Edited", "last_edited_time", json!({})),
             ("Created by", "created_by", json!({})),
@@ -438,7 +626,11 @@ impl<'a> Gen<'a> {
         let mut props = serde_json::Map::new();
         props.insert("Name".into(), json!({"id": "title", "name": "Name", "description": null, "type": "title", "title": {}}));
         for (name, kind, config) in defs {
-            let id = if name == "Related" { related_id.clone() } else { self.prop_id() };
+            let id = if name == "Related" {
+                related_id.clone()
+            } else {
+                self.prop_id()
+            };
             let mut p = serde_json::Map::new();
             p.insert("id".into(), json!(id));
             p.insert("name".into(), json!(name));
@@ -448,7 +640,14 @@ impl<'a> Gen<'a> {
             props.insert(name.to_string(), Value::Object(p));
         }
         let time = self.tick();
-        let ds = shapes::data_source(ds_id, db, &time, &self.owner_id, title, Value::Object(props));
+        let ds = shapes::data_source(
+            ds_id,
+            db,
+            &time,
+            &self.owner_id,
+            title,
+            Value::Object(props),
+        );
         self.ws.insert_data_source(ds);
         Schema {
             data_source_id: ds_id.to_string(),
@@ -466,7 +665,14 @@ impl<'a> Gen<'a> {
             "Tasks": {"id": self.prop_id(), "name": "Tasks", "description": null, "type": "relation", "relation": {"database_id": db, "data_source_id": tasks, "type": "single_property", "single_property": {}}},
         });
         let time = self.tick();
-        let ds = shapes::data_source(ds_id, db, &time, &self.owner_id, "Milestones", props.clone());
+        let ds = shapes::data_source(
+            ds_id,
+            db,
+            &time,
+            &self.owner_id,
+            "Milestones",
+            props.clone(),
+        );
         self.ws.insert_data_source(ds);
         let owner = self.owner.clone();
         for (i, id) in rows.iter().enumerate() {
@@ -478,7 +684,14 @@ impl<'a> Gen<'a> {
                 "Owner": {"id": props["Owner"]["id"], "type": "people", "people": [owner]},
                 "Tasks": {"id": props["Tasks"]["id"], "type": "relation", "relation": [], "has_more": false},
             });
-            let page = shapes::page(id, shapes::parent_data_source(ds_id, db), &time, &self.owner_id, values, &title);
+            let page = shapes::page(
+                id,
+                shapes::parent_data_source(ds_id, db),
+                &time,
+                &self.owner_id,
+                values,
+                &title,
+            );
             self.ws.insert_page(page, None);
         }
     }
@@ -488,13 +701,23 @@ impl<'a> Gen<'a> {
         let db_id = self.ws.database_of(&ds_id).unwrap_or_default();
         let props = self.ws.data_sources[&ds_id]["properties"].clone();
         let pid = |name: &str| props[name]["id"].clone();
-        let ids: Vec<String> = (0..self.p.rows_per_data_source).map(|_| self.rng.uuid()).collect();
+        let ids: Vec<String> = (0..self.p.rows_per_data_source)
+            .map(|_| self.rng.uuid())
+            .collect();
         let people = [self.owner.clone(), self.member.clone()];
         for (r, id) in ids.iter().enumerate() {
             let title = format!("{} {}", capitalize(&self.words(2)), r + 1);
-            let estimate = if r % 7 == 3 { Value::Null } else { json!((r % 13) as i64 + 1) };
+            let estimate = if r % 7 == 3 {
+                Value::Null
+            } else {
+                json!((r % 13) as i64 + 1)
+            };
             let pr = &schema.priority[r % 3];
-            let priority = if r % 5 == 4 { Value::Null } else { json!({"id": pr.0, "name": pr.1, "color": pr.2}) };
+            let priority = if r % 5 == 4 {
+                Value::Null
+            } else {
+                json!({"id": pr.0, "name": pr.1, "color": pr.2})
+            };
             let tags: Vec<Value> = schema
                 .tags
                 .iter()
@@ -519,39 +742,102 @@ impl<'a> Gen<'a> {
                 json!([])
             };
             let related: Vec<Value> = if r == 0 {
-                ids.iter().skip(1).take(30).map(|x| json!({"id": x})).collect()
+                ids.iter()
+                    .skip(1)
+                    .take(30)
+                    .map(|x| json!({"id": x}))
+                    .collect()
             } else {
-                ids.iter().take(r).rev().take(r % 3).map(|x| json!({"id": x})).collect()
+                ids.iter()
+                    .take(r)
+                    .rev()
+                    .take(r % 3)
+                    .map(|x| json!({"id": x}))
+                    .collect()
             };
-            let notes = if r % 6 == 5 { json!([]) } else { json!([text(&self.sentence(6))]) };
+            let notes = if r % 6 == 5 {
+                json!([])
+            } else {
+                json!([text(&self.sentence(6))])
+            };
             let mut values = serde_json::Map::new();
-            values.insert("Name".into(), json!({"id": "title", "type": "title", "title": [text(&title)]}));
-            values.insert("Notes".into(), json!({"id": pid("Notes"), "type": "rich_text", "rich_text": notes}));
-            values.insert("Estimate".into(), json!({"id": pid("Estimate"), "type": "number", "number": estimate}));
-            values.insert("Priority".into(), json!({"id": pid("Priority"), "type": "select", "select": priority}));
-            values.insert("Tags".into(), json!({"id": pid("Tags"), "type": "multi_select", "multi_select": tags}));
+            values.insert(
+                "Name".into(),
+                json!({"id": "title", "type": "title", "title": [text(&title)]}),
+            );
+            values.insert(
+                "Notes".into(),
+                json!({"id": pid("Notes"), "type": "rich_text", "rich_text": notes}),
+            );
+            values.insert(
+                "Estimate".into(),
+                json!({"id": pid("Estimate"), "type": "number", "number": estimate}),
+            );
+            values.insert(
+                "Priority".into(),
+                json!({"id": pid("Priority"), "type": "select", "select": priority}),
+            );
+            values.insert(
+                "Tags".into(),
+                json!({"id": pid("Tags"), "type": "multi_select", "multi_select": tags}),
+            );
             values.insert("Status".into(), json!({"id": pid("Status"), "type": "status", "status": {"id": st.0, "name": st.1, "color": st.2}}));
-            values.insert("Due".into(), json!({"id": pid("Due"), "type": "date", "date": due}));
-            values.insert("Assignee".into(), json!({"id": pid("Assignee"), "type": "people", "people": assignee}));
-            values.insert("Attachments".into(), json!({"id": pid("Attachments"), "type": "files", "files": files}));
-            values.insert("Done".into(), json!({"id": pid("Done"), "type": "checkbox", "checkbox": r % 2 == 1}));
+            values.insert(
+                "Due".into(),
+                json!({"id": pid("Due"), "type": "date", "date": due}),
+            );
+            values.insert(
+                "Assignee".into(),
+                json!({"id": pid("Assignee"), "type": "people", "people": assignee}),
+            );
+            values.insert(
+                "Attachments".into(),
+                json!({"id": pid("Attachments"), "type": "files", "files": files}),
+            );
+            values.insert(
+                "Done".into(),
+                json!({"id": pid("Done"), "type": "checkbox", "checkbox": r % 2 == 1}),
+            );
             values.insert("Link".into(), json!({"id": pid("Link"), "type": "url", "url": if r % 3 == 0 { json!(format!("https://example.com/items/{}", r + 1)) } else { Value::Null }}));
             values.insert("Contact".into(), json!({"id": pid("Contact"), "type": "email", "email": if r % 3 == 1 { json!(format!("contact{}@example.com", r + 1)) } else { Value::Null }}));
             values.insert("Phone".into(), json!({"id": pid("Phone"), "type": "phone_number", "phone_number": if r % 3 == 2 { json!(format!("+1 555 01{:02}", r % 100)) } else { Value::Null }}));
             values.insert("Related".into(), json!({"id": pid("Related"), "type": "relation", "relation": related, "has_more": false}));
             values.insert("Score".into(), json!({"id": pid("Score"), "type": "formula", "formula": {"type": "number", "number": null}}));
-            values.insert("Created".into(), json!({"id": pid("Created"), "type": "created_time", "created_time": null}));
-            values.insert("Edited".into(), json!({"id": pid("Edited"), "type": "last_edited_time", "last_edited_time": null}));
-            values.insert("Created by".into(), json!({"id": pid("Created by"), "type": "created_by", "created_by": {}}));
-            values.insert("Edited by".into(), json!({"id": pid("Edited by"), "type": "last_edited_by", "last_edited_by": {}}));
+            values.insert(
+                "Created".into(),
+                json!({"id": pid("Created"), "type": "created_time", "created_time": null}),
+            );
+            values.insert(
+                "Edited".into(),
+                json!({"id": pid("Edited"), "type": "last_edited_time", "last_edited_time": null}),
+            );
+            values.insert(
+                "Created by".into(),
+                json!({"id": pid("Created by"), "type": "created_by", "created_by": {}}),
+            );
+            values.insert(
+                "Edited by".into(),
+                json!({"id": pid("Edited by"), "type": "last_edited_by", "last_edited_by": {}}),
+            );
             let prefix = props["ID"]["unique_id"]["prefix"].clone();
             values.insert("ID".into(), json!({"id": pid("ID"), "type": "unique_id", "unique_id": {"prefix": prefix, "number": r + 1}}));
             if let Some((_, milestone_rows)) = milestones {
-                let rel: Vec<Value> = milestone_rows.get(r % milestone_rows.len().max(1)).map(|m| json!({"id": m})).into_iter().collect();
+                let rel: Vec<Value> = milestone_rows
+                    .get(r % milestone_rows.len().max(1))
+                    .map(|m| json!({"id": m}))
+                    .into_iter()
+                    .collect();
                 values.insert("Milestone".into(), json!({"id": pid("Milestone"), "type": "relation", "relation": rel, "has_more": false}));
             }
             let time = self.tick();
-            let mut page = shapes::page(id, shapes::parent_data_source(&ds_id, &db_id), &time, &self.owner_id, Value::Object(values), &title);
+            let mut page = shapes::page(
+                id,
+                shapes::parent_data_source(&ds_id, &db_id),
+                &time,
+                &self.owner_id,
+                Value::Object(values),
+                &title,
+            );
             if r == 1 && self.p.rows_per_data_source >= 3 && self.p.trashed_pages > 0 {
                 page["in_trash"] = json!(true);
             }
@@ -611,7 +897,10 @@ mod tests {
     use std::collections::HashSet;
 
     fn all_block_types(ws: &Workspace) -> HashSet<String> {
-        ws.blocks.values().filter_map(|b| b["type"].as_str().map(str::to_string)).collect()
+        ws.blocks
+            .values()
+            .filter_map(|b| b["type"].as_str().map(str::to_string))
+            .collect()
     }
 
     #[test]
@@ -629,11 +918,41 @@ mod tests {
         let ws = generate(&GeneratedWorkspace::default());
         let types = all_block_types(&ws);
         for t in [
-            "paragraph", "heading_1", "heading_2", "heading_3", "heading_4", "bulleted_list_item",
-            "numbered_list_item", "to_do", "toggle", "quote", "callout", "code", "equation", "divider",
-            "breadcrumb", "table_of_contents", "column_list", "column", "table", "table_row", "image",
-            "video", "pdf", "audio", "file", "bookmark", "embed", "link_preview", "link_to_page",
-            "synced_block", "template", "tab", "meeting_notes", "unsupported", "child_page",
+            "paragraph",
+            "heading_1",
+            "heading_2",
+            "heading_3",
+            "heading_4",
+            "bulleted_list_item",
+            "numbered_list_item",
+            "to_do",
+            "toggle",
+            "quote",
+            "callout",
+            "code",
+            "equation",
+            "divider",
+            "breadcrumb",
+            "table_of_contents",
+            "column_list",
+            "column",
+            "table",
+            "table_row",
+            "image",
+            "video",
+            "pdf",
+            "audio",
+            "file",
+            "bookmark",
+            "embed",
+            "link_preview",
+            "link_to_page",
+            "synced_block",
+            "template",
+            "tab",
+            "meeting_notes",
+            "unsupported",
+            "child_page",
             "child_database",
         ] {
             assert!(types.contains(t), "missing block type {t}");
@@ -643,9 +962,17 @@ mod tests {
     #[test]
     fn has_large_page_deep_tree_and_two_source_database() {
         let ws = generate(&GeneratedWorkspace::default());
-        let large = ws.page_ids().into_iter().find(|id| shapes::page_title(&ws.pages[id]) == "Large Page").unwrap();
+        let large = ws
+            .page_ids()
+            .into_iter()
+            .find(|id| shapes::page_title(&ws.pages[id]) == "Large Page")
+            .unwrap();
         assert!(ws.live_children(&large).len() > 100);
-        let deepest = ws.page_ids().into_iter().find(|id| shapes::page_title(&ws.pages[id]) == "Depth 5").unwrap();
+        let deepest = ws
+            .page_ids()
+            .into_iter()
+            .find(|id| shapes::page_title(&ws.pages[id]) == "Depth 5")
+            .unwrap();
         let mut depth = 1;
         let mut cur = deepest;
         while let Some(p) = ws.parent_of(&cur) {
@@ -653,7 +980,11 @@ mod tests {
             cur = p;
         }
         assert!(depth >= 5);
-        let two = ws.database_ids().into_iter().filter(|db| ws.data_sources_of(db).len() == 2).count();
+        let two = ws
+            .database_ids()
+            .into_iter()
+            .filter(|db| ws.data_sources_of(db).len() == 2)
+            .count();
         assert_eq!(two, 1);
         assert!(ws.pages.values().any(|p| p["in_trash"] == true));
     }
@@ -663,18 +994,52 @@ mod tests {
         let ws = generate(&GeneratedWorkspace::default());
         let ds = &ws.data_source_ids()[0];
         let row = &ws.pages[&ws.rows_of(ds)[0]];
-        let types: HashSet<&str> = row["properties"].as_object().unwrap().values().filter_map(|p| p["type"].as_str()).collect();
-        for t in ["title", "rich_text", "number", "select", "multi_select", "status", "date", "people", "files", "checkbox", "url", "email", "phone_number", "relation", "formula", "created_time", "last_edited_time", "unique_id"] {
+        let types: HashSet<&str> = row["properties"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|p| p["type"].as_str())
+            .collect();
+        for t in [
+            "title",
+            "rich_text",
+            "number",
+            "select",
+            "multi_select",
+            "status",
+            "date",
+            "people",
+            "files",
+            "checkbox",
+            "url",
+            "email",
+            "phone_number",
+            "relation",
+            "formula",
+            "created_time",
+            "last_edited_time",
+            "unique_id",
+        ] {
             assert!(types.contains(t), "missing property type {t}");
         }
-        assert!(row["properties"]["Related"]["relation"].as_array().unwrap().len() > 25);
+        assert!(
+            row["properties"]["Related"]["relation"]
+                .as_array()
+                .unwrap()
+                .len()
+                > 25
+        );
         assert_eq!(row["properties"]["Score"]["formula"]["number"], 2);
     }
 
     #[test]
     fn scales_to_thousands_of_pages_quickly() {
         let started = std::time::Instant::now();
-        let ws = generate(&GeneratedWorkspace { pages: 2_000, rows_per_data_source: 500, ..GeneratedWorkspace::default() });
+        let ws = generate(&GeneratedWorkspace {
+            pages: 2_000,
+            rows_per_data_source: 500,
+            ..GeneratedWorkspace::default()
+        });
         assert!(ws.page_count() > 2_000 + 500);
         assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }

@@ -118,8 +118,18 @@ mod tests {
 
     #[test]
     fn rng_is_deterministic() {
-        let a: Vec<String> = (0..3).map({ let mut r = Rng::new(7); move |_| r.uuid() }).collect();
-        let b: Vec<String> = (0..3).map({ let mut r = Rng::new(7); move |_| r.uuid() }).collect();
+        let a: Vec<String> = (0..3)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.uuid()
+            })
+            .collect();
+        let b: Vec<String> = (0..3)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.uuid()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a[0], a[1]);
         assert!(normalize_id(&a[0]).is_some());

@@ -17,15 +17,46 @@ pub struct NewBlock {
 
 /// Block types that can be created through the API.
 pub const WRITABLE_BLOCK_TYPES: &[&str] = &[
-    "paragraph", "heading_1", "heading_2", "heading_3", "heading_4", "bulleted_list_item",
-    "numbered_list_item", "to_do", "toggle", "quote", "callout", "code", "equation", "divider",
-    "breadcrumb", "table_of_contents", "column_list", "column", "table", "table_row", "image",
-    "video", "pdf", "audio", "file", "bookmark", "embed", "link_to_page", "synced_block", "tab",
+    "paragraph",
+    "heading_1",
+    "heading_2",
+    "heading_3",
+    "heading_4",
+    "bulleted_list_item",
+    "numbered_list_item",
+    "to_do",
+    "toggle",
+    "quote",
+    "callout",
+    "code",
+    "equation",
+    "divider",
+    "breadcrumb",
+    "table_of_contents",
+    "column_list",
+    "column",
+    "table",
+    "table_row",
+    "image",
+    "video",
+    "pdf",
+    "audio",
+    "file",
+    "bookmark",
+    "embed",
+    "link_to_page",
+    "synced_block",
+    "tab",
 ];
 
 /// Block types Notion returns but does not create.
 const READ_ONLY_BLOCK_TYPES: &[&str] = &[
-    "child_page", "child_database", "link_preview", "template", "meeting_notes", "transcription",
+    "child_page",
+    "child_database",
+    "link_preview",
+    "template",
+    "meeting_notes",
+    "transcription",
     "unsupported",
 ];
 
@@ -34,7 +65,11 @@ fn invalid(path: &str, message: &str) -> ApiError {
 }
 
 /// Converts a request `children` array.
-pub fn blocks_from_request(ws: &Workspace, blocks: &[Value], path: &str) -> Result<Vec<NewBlock>, ApiError> {
+pub fn blocks_from_request(
+    ws: &Workspace,
+    blocks: &[Value],
+    path: &str,
+) -> Result<Vec<NewBlock>, ApiError> {
     blocks
         .iter()
         .enumerate()
@@ -48,7 +83,10 @@ fn block_kind(block: &Map<String, Value>) -> Option<String> {
     }
     block
         .keys()
-        .find(|k| WRITABLE_BLOCK_TYPES.contains(&k.as_str()) || READ_ONLY_BLOCK_TYPES.contains(&k.as_str()))
+        .find(|k| {
+            WRITABLE_BLOCK_TYPES.contains(&k.as_str())
+                || READ_ONLY_BLOCK_TYPES.contains(&k.as_str())
+        })
         .cloned()
 }
 
@@ -57,7 +95,10 @@ fn block_from_request(ws: &Workspace, block: &Value, path: &str) -> Result<NewBl
         return Err(invalid(path, "should be an object."));
     };
     let Some(kind) = block_kind(map) else {
-        return Err(invalid(path, "should contain a block type such as `paragraph`."));
+        return Err(invalid(
+            path,
+            "should contain a block type such as `paragraph`.",
+        ));
     };
     if READ_ONLY_BLOCK_TYPES.contains(&kind.as_str()) {
         return Err(invalid(
@@ -66,7 +107,10 @@ fn block_from_request(ws: &Workspace, block: &Value, path: &str) -> Result<NewBl
         ));
     }
     if !WRITABLE_BLOCK_TYPES.contains(&kind.as_str()) {
-        return Err(invalid(&format!("{path}.type"), &format!("is not a supported block type, instead was `\"{kind}\"`.")));
+        return Err(invalid(
+            &format!("{path}.type"),
+            &format!("is not a supported block type, instead was `\"{kind}\"`."),
+        ));
     }
     let raw = map.get(&kind).cloned().unwrap_or_else(|| json!({}));
     let Some(raw_map) = raw.as_object() else {
@@ -86,15 +130,30 @@ fn block_from_request(ws: &Workspace, block: &Value, path: &str) -> Result<NewBl
         .map(|(i, c)| block_from_request(ws, c, &format!("{ppath}.children[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
     if kind == "table" && children.is_empty() {
-        return Err(invalid(&format!("{ppath}.children"), "should be defined: a table needs its table_row children in the same request."));
+        return Err(invalid(
+            &format!("{ppath}.children"),
+            "should be defined: a table needs its table_row children in the same request.",
+        ));
     }
     if kind == "column_list" && children.iter().any(|c| c.kind != "column") {
-        return Err(invalid(&format!("{ppath}.children"), "should contain only column blocks."));
+        return Err(invalid(
+            &format!("{ppath}.children"),
+            "should contain only column blocks.",
+        ));
     }
-    Ok(NewBlock { kind, payload, children })
+    Ok(NewBlock {
+        kind,
+        payload,
+        children,
+    })
 }
 
-fn get_rich(ws: &Workspace, raw: &Map<String, Value>, key: &str, path: &str) -> Result<Value, ApiError> {
+fn get_rich(
+    ws: &Workspace,
+    raw: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Value, ApiError> {
     match raw.get(key) {
         None | Some(Value::Null) => Ok(json!([])),
         Some(v) => rich_text_from_request(ws, v, &format!("{path}.{key}")),
@@ -102,20 +161,32 @@ fn get_rich(ws: &Workspace, raw: &Map<String, Value>, key: &str, path: &str) -> 
 }
 
 fn color(raw: &Map<String, Value>) -> Value {
-    raw.get("color").cloned().unwrap_or_else(|| json!("default"))
+    raw.get("color")
+        .cloned()
+        .unwrap_or_else(|| json!("default"))
 }
 
-fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &str) -> Result<Value, ApiError> {
+fn block_payload(
+    ws: &Workspace,
+    kind: &str,
+    raw: &Map<String, Value>,
+    path: &str,
+) -> Result<Value, ApiError> {
     let payload = match kind {
-        "paragraph" => json!({"rich_text": get_rich(ws, raw, "rich_text", path)?, "icon": raw.get("icon").cloned().unwrap_or(Value::Null), "color": color(raw)}),
+        "paragraph" => {
+            json!({"rich_text": get_rich(ws, raw, "rich_text", path)?, "icon": raw.get("icon").cloned().unwrap_or(Value::Null), "color": color(raw)})
+        }
         "heading_1" | "heading_2" | "heading_3" | "heading_4" => json!({
             "rich_text": get_rich(ws, raw, "rich_text", path)?,
             "is_toggleable": raw.get("is_toggleable").and_then(Value::as_bool).unwrap_or(false),
             "color": color(raw),
         }),
-        "bulleted_list_item" | "quote" | "toggle" => json!({"rich_text": get_rich(ws, raw, "rich_text", path)?, "color": color(raw)}),
+        "bulleted_list_item" | "quote" | "toggle" => {
+            json!({"rich_text": get_rich(ws, raw, "rich_text", path)?, "color": color(raw)})
+        }
         "numbered_list_item" => {
-            let mut p = json!({"rich_text": get_rich(ws, raw, "rich_text", path)?, "color": color(raw)});
+            let mut p =
+                json!({"rich_text": get_rich(ws, raw, "rich_text", path)?, "color": color(raw)});
             for key in ["list_start_index", "list_format"] {
                 if let Some(v) = raw.get(key) {
                     p[key] = v.clone();
@@ -140,7 +211,10 @@ fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
         }),
         "equation" => {
             let Some(expr) = raw.get("expression").and_then(Value::as_str) else {
-                return Err(invalid(&format!("{path}.expression"), "should be defined, instead was `undefined`."));
+                return Err(invalid(
+                    &format!("{path}.expression"),
+                    "should be defined, instead was `undefined`.",
+                ));
             };
             json!({"expression": expr})
         }
@@ -152,7 +226,10 @@ fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
         },
         "table" => {
             let Some(width) = raw.get("table_width").and_then(Value::as_u64) else {
-                return Err(invalid(&format!("{path}.table_width"), "should be a number, instead was `undefined`."));
+                return Err(invalid(
+                    &format!("{path}.table_width"),
+                    "should be a number, instead was `undefined`.",
+                ));
             };
             json!({
                 "table_width": width,
@@ -161,7 +238,11 @@ fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
             })
         }
         "table_row" => {
-            let cells = raw.get("cells").and_then(Value::as_array).cloned().unwrap_or_default();
+            let cells = raw
+                .get("cells")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let cells = cells
                 .iter()
                 .enumerate()
@@ -172,7 +253,10 @@ fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
         "image" | "video" | "pdf" | "audio" | "file" => media_payload(ws, kind, raw, path)?,
         "bookmark" | "embed" => {
             let Some(url) = raw.get("url").and_then(Value::as_str) else {
-                return Err(invalid(&format!("{path}.url"), "should be defined, instead was `undefined`."));
+                return Err(invalid(
+                    &format!("{path}.url"),
+                    "should be defined, instead was `undefined`.",
+                ));
             };
             json!({"caption": get_rich(ws, raw, "caption", path)?, "url": url})
         }
@@ -189,7 +273,10 @@ fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
             None | Some(Value::Null) => json!({"synced_from": null}),
             Some(from) => {
                 let Some(id) = from["block_id"].as_str() else {
-                    return Err(invalid(&format!("{path}.synced_from.block_id"), "should be defined."));
+                    return Err(invalid(
+                        &format!("{path}.synced_from.block_id"),
+                        "should be defined.",
+                    ));
                 };
                 json!({"synced_from": {"type": "block_id", "block_id": crate::emulator::normalize(id)}})
             }
@@ -199,7 +286,12 @@ fn block_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
     Ok(payload)
 }
 
-fn media_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &str) -> Result<Value, ApiError> {
+fn media_payload(
+    ws: &Workspace,
+    kind: &str,
+    raw: &Map<String, Value>,
+    path: &str,
+) -> Result<Value, ApiError> {
     let caption = get_rich(ws, raw, "caption", path)?;
     let mut p = if let Some(url) = raw.get("external").and_then(|e| e["url"].as_str()) {
         json!({"caption": caption, "type": "external", "external": {"url": url}})
@@ -209,23 +301,39 @@ fn media_payload(ws: &Workspace, kind: &str, raw: &Map<String, Value>, path: &st
             "expiry_time": "2030-01-01T00:00:00.000Z",
         }})
     } else {
-        return Err(invalid(&format!("{path}.external"), "should be defined, instead was `undefined`."));
+        return Err(invalid(
+            &format!("{path}.external"),
+            "should be defined, instead was `undefined`.",
+        ));
     };
     if kind == "file" {
         let name = raw
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .unwrap_or_else(|| p["external"]["url"].as_str().and_then(|u| u.rsplit('/').next()).unwrap_or("file").to_string());
+            .unwrap_or_else(|| {
+                p["external"]["url"]
+                    .as_str()
+                    .and_then(|u| u.rsplit('/').next())
+                    .unwrap_or("file")
+                    .to_string()
+            });
         p["name"] = json!(name);
     }
     Ok(p)
 }
 
 /// Converts a request rich-text array (`plain_text`/`href` ignored, `annotations` optional).
-pub fn rich_text_from_request(ws: &Workspace, value: &Value, path: &str) -> Result<Value, ApiError> {
+pub fn rich_text_from_request(
+    ws: &Workspace,
+    value: &Value,
+    path: &str,
+) -> Result<Value, ApiError> {
     let Some(items) = value.as_array() else {
-        return Err(invalid(path, &format!("should be an array, instead was `{}`.", short(value))));
+        return Err(invalid(
+            path,
+            &format!("should be an array, instead was `{}`.", short(value)),
+        ));
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -236,7 +344,14 @@ pub fn rich_text_from_request(ws: &Workspace, value: &Value, path: &str) -> Resu
 
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 60 { format!("{}…", &s[..s.char_indices().nth(60).map_or(s.len(), |(i, _)| i)]) } else { s }
+    if s.len() > 60 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(60).map_or(s.len(), |(i, _)| i)]
+        )
+    } else {
+        s
+    }
 }
 
 fn annotations(item: &Value) -> Value {
@@ -253,12 +368,18 @@ fn annotations(item: &Value) -> Value {
 
 fn rich_item(ws: &Workspace, item: &Value, path: &str) -> Result<Value, ApiError> {
     let kind = item["type"].as_str().map(str::to_string).or_else(|| {
-        ["text", "mention", "equation"].iter().find(|k| item.get(**k).is_some()).map(|k| k.to_string())
+        ["text", "mention", "equation"]
+            .iter()
+            .find(|k| item.get(**k).is_some())
+            .map(|k| k.to_string())
     });
     match kind.as_deref() {
         Some("text") => {
             let Some(content) = item["text"]["content"].as_str() else {
-                return Err(invalid(&format!("{path}.text.content"), "should be defined, instead was `undefined`."));
+                return Err(invalid(
+                    &format!("{path}.text.content"),
+                    "should be defined, instead was `undefined`.",
+                ));
             };
             let url = item["text"]["link"]["url"].as_str();
             Ok(json!({
@@ -271,61 +392,127 @@ fn rich_item(ws: &Workspace, item: &Value, path: &str) -> Result<Value, ApiError
         }
         Some("equation") => {
             let Some(expr) = item["equation"]["expression"].as_str() else {
-                return Err(invalid(&format!("{path}.equation.expression"), "should be defined, instead was `undefined`."));
+                return Err(invalid(
+                    &format!("{path}.equation.expression"),
+                    "should be defined, instead was `undefined`.",
+                ));
             };
-            Ok(json!({"type": "equation", "equation": {"expression": expr}, "annotations": annotations(item), "plain_text": expr, "href": null}))
+            Ok(
+                json!({"type": "equation", "equation": {"expression": expr}, "annotations": annotations(item), "plain_text": expr, "href": null}),
+            )
         }
         Some("mention") => mention_item(ws, item, path),
-        _ => Err(invalid(path, "should define one of `text`, `mention` or `equation`.")),
+        _ => Err(invalid(
+            path,
+            "should define one of `text`, `mention` or `equation`.",
+        )),
     }
 }
 
 fn mention_item(ws: &Workspace, item: &Value, path: &str) -> Result<Value, ApiError> {
     let m = &item["mention"];
     let kind = m["type"].as_str().map(str::to_string).or_else(|| {
-        ["user", "page", "database", "date", "link_preview", "template_mention"]
-            .iter()
-            .find(|k| m.get(**k).is_some())
-            .map(|k| k.to_string())
+        [
+            "user",
+            "page",
+            "database",
+            "date",
+            "link_preview",
+            "template_mention",
+        ]
+        .iter()
+        .find(|k| m.get(**k).is_some())
+        .map(|k| k.to_string())
     });
     let (mention, plain, href) = match kind.as_deref() {
         Some("user") => {
             let id = crate::emulator::normalize(m["user"]["id"].as_str().unwrap_or_default());
             let user = ws.user_value(&id);
             let name = user["name"].as_str().unwrap_or("Unknown").to_string();
-            (json!({"type": "user", "user": user}), format!("@{name}"), Value::Null)
+            (
+                json!({"type": "user", "user": user}),
+                format!("@{name}"),
+                Value::Null,
+            )
         }
         Some("page") => {
             let id = crate::emulator::normalize(m["page"]["id"].as_str().unwrap_or_default());
-            let title = ws.pages.get(&id).map(page_title).unwrap_or_else(|| "Untitled".into());
-            (json!({"type": "page", "page": {"id": id}}), title, json!(format!("https://www.notion.so/{}", crate::ids::compact_id(&id))))
+            let title = ws
+                .pages
+                .get(&id)
+                .map(page_title)
+                .unwrap_or_else(|| "Untitled".into());
+            (
+                json!({"type": "page", "page": {"id": id}}),
+                title,
+                json!(format!(
+                    "https://www.notion.so/{}",
+                    crate::ids::compact_id(&id)
+                )),
+            )
         }
         Some("database") => {
             let id = crate::emulator::normalize(m["database"]["id"].as_str().unwrap_or_default());
-            let title = ws.databases.get(&id).map(|d| plain_text(&d["title"])).unwrap_or_else(|| "Untitled".into());
-            (json!({"type": "database", "database": {"id": id}}), title, json!(format!("https://www.notion.so/{}", crate::ids::compact_id(&id))))
+            let title = ws
+                .databases
+                .get(&id)
+                .map(|d| plain_text(&d["title"]))
+                .unwrap_or_else(|| "Untitled".into());
+            (
+                json!({"type": "database", "database": {"id": id}}),
+                title,
+                json!(format!(
+                    "https://www.notion.so/{}",
+                    crate::ids::compact_id(&id)
+                )),
+            )
         }
         Some("date") => {
             let start = m["date"]["start"].as_str().unwrap_or_default().to_string();
-            (json!({"type": "date", "date": {"start": start, "end": m["date"]["end"], "time_zone": m["date"]["time_zone"]}}), start, Value::Null)
+            (
+                json!({"type": "date", "date": {"start": start, "end": m["date"]["end"], "time_zone": m["date"]["time_zone"]}}),
+                start,
+                Value::Null,
+            )
         }
         Some("link_preview") => {
-            let url = m["link_preview"]["url"].as_str().unwrap_or_default().to_string();
-            (json!({"type": "link_preview", "link_preview": {"url": url}}), url.clone(), json!(url))
+            let url = m["link_preview"]["url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            (
+                json!({"type": "link_preview", "link_preview": {"url": url}}),
+                url.clone(),
+                json!(url),
+            )
         }
         Some(other) => (m.clone(), other.to_string(), Value::Null),
-        None => return Err(invalid(&format!("{path}.mention"), "should define a mention type.")),
+        None => {
+            return Err(invalid(
+                &format!("{path}.mention"),
+                "should define a mention type.",
+            ));
+        }
     };
-    Ok(json!({"type": "mention", "mention": mention, "annotations": annotations(item), "plain_text": plain, "href": href}))
+    Ok(
+        json!({"type": "mention", "mention": mention, "annotations": annotations(item), "plain_text": plain, "href": href}),
+    )
 }
 
 /// Finds a schema property by name or id (ids compared URL-decoded).
-pub fn find_schema_property<'a>(schema: &'a Map<String, Value>, key: &str) -> Option<(&'a String, &'a Value)> {
+pub fn find_schema_property<'a>(
+    schema: &'a Map<String, Value>,
+    key: &str,
+) -> Option<(&'a String, &'a Value)> {
     if let Some(found) = schema.get_key_value(key) {
         return Some(found);
     }
     let wanted = decode(key);
-    schema.iter().find(|(_, p)| p["id"].as_str().is_some_and(|id| id == key || decode(id) == wanted))
+    schema.iter().find(|(_, p)| {
+        p["id"]
+            .as_str()
+            .is_some_and(|id| id == key || decode(id) == wanted)
+    })
 }
 
 /// Percent-decodes a property id.
@@ -337,8 +524,15 @@ pub fn decode(s: &str) -> String {
 }
 
 const READ_ONLY_PROPERTY_TYPES: &[&str] = &[
-    "formula", "rollup", "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id",
-    "button", "verification",
+    "formula",
+    "rollup",
+    "created_time",
+    "created_by",
+    "last_edited_time",
+    "last_edited_by",
+    "unique_id",
+    "button",
+    "verification",
 ];
 
 /// Converts request property values against a data source schema. New select and multi_select
@@ -350,17 +544,39 @@ pub fn row_properties_from_request(
 ) -> Result<Map<String, Value>, ApiError> {
     let mut out = Map::new();
     for (key, value) in request {
-        let schema = ws.data_sources.get(data_source_id).and_then(|ds| ds["properties"].as_object()).cloned().unwrap_or_default();
+        let schema = ws
+            .data_sources
+            .get(data_source_id)
+            .and_then(|ds| ds["properties"].as_object())
+            .cloned()
+            .unwrap_or_default();
         let Some((name, def)) = find_schema_property(&schema, key) else {
-            return Err(ApiError::validation(format!("{key} is not a property that exists.")));
+            return Err(ApiError::validation(format!(
+                "{key} is not a property that exists."
+            )));
         };
         let kind = def["type"].as_str().unwrap_or_default().to_string();
         let path = format!("body.properties.{key}");
         if READ_ONLY_PROPERTY_TYPES.contains(&kind.as_str()) {
-            return Err(ApiError::validation(format!("{path} cannot be updated: `{kind}` properties are read-only.")));
+            return Err(ApiError::validation(format!(
+                "{path} cannot be updated: `{kind}` properties are read-only."
+            )));
         }
-        let raw = value.get(&kind).cloned().unwrap_or_else(|| if value.is_array() { value.clone() } else { Value::Null });
-        let converted = property_value(ws, data_source_id, name, &kind, &raw, &format!("{path}.{kind}"))?;
+        let raw = value.get(&kind).cloned().unwrap_or_else(|| {
+            if value.is_array() {
+                value.clone()
+            } else {
+                Value::Null
+            }
+        });
+        let converted = property_value(
+            ws,
+            data_source_id,
+            name,
+            &kind,
+            &raw,
+            &format!("{path}.{kind}"),
+        )?;
         let mut prop = Map::new();
         prop.insert("id".into(), def["id"].clone());
         prop.insert("type".into(), json!(kind));
@@ -373,28 +589,66 @@ pub fn row_properties_from_request(
     Ok(out)
 }
 
-fn option_for(ws: &mut Workspace, ds: &str, prop: &str, kind: &str, given: &Value, create: bool, path: &str) -> Result<Value, ApiError> {
-    let options = ws.data_sources.get(ds).map(|d| d["properties"][prop][kind]["options"].clone()).unwrap_or(Value::Null);
+fn option_for(
+    ws: &mut Workspace,
+    ds: &str,
+    prop: &str,
+    kind: &str,
+    given: &Value,
+    create: bool,
+    path: &str,
+) -> Result<Value, ApiError> {
+    let options = ws
+        .data_sources
+        .get(ds)
+        .map(|d| d["properties"][prop][kind]["options"].clone())
+        .unwrap_or(Value::Null);
     let list = options.as_array().cloned().unwrap_or_default();
     let found = list.iter().find(|o| {
-        (given["id"].is_string() && o["id"] == given["id"]) || (given["name"].is_string() && o["name"] == given["name"])
+        (given["id"].is_string() && o["id"] == given["id"])
+            || (given["name"].is_string() && o["name"] == given["name"])
     });
     if let Some(o) = found {
         return Ok(json!({"id": o["id"], "name": o["name"], "color": o["color"]}));
     }
     let Some(name) = given["name"].as_str().filter(|_| create) else {
-        return Err(ApiError::validation(format!("{path}: option {} does not exist.", short(given))));
+        return Err(ApiError::validation(format!(
+            "{path}: option {} does not exist.",
+            short(given)
+        )));
     };
     let option = json!({"id": crate::ids::new_id(), "name": name, "color": given["color"].as_str().unwrap_or("default"), "description": null});
-    if let Some(arr) = ws.data_sources.get_mut(ds).and_then(|d| d["properties"][prop][kind]["options"].as_array_mut()) {
+    if let Some(arr) = ws
+        .data_sources
+        .get_mut(ds)
+        .and_then(|d| d.get_mut("properties"))
+        .and_then(|p| p.get_mut(prop))
+        .and_then(|p| p.get_mut(kind))
+        .and_then(|c| c.get_mut("options"))
+        .and_then(Value::as_array_mut)
+    {
         arr.push(option.clone());
     }
     Ok(json!({"id": option["id"], "name": option["name"], "color": option["color"]}))
 }
 
-fn property_value(ws: &mut Workspace, ds: &str, prop: &str, kind: &str, raw: &Value, path: &str) -> Result<Value, ApiError> {
+fn property_value(
+    ws: &mut Workspace,
+    ds: &str,
+    prop: &str,
+    kind: &str,
+    raw: &Value,
+    path: &str,
+) -> Result<Value, ApiError> {
     let expect = |ok: bool, what: &str| -> Result<(), ApiError> {
-        if ok { Ok(()) } else { Err(ApiError::validation(format!("body failed validation: {path} should be {what}, instead was `{}`.", short(raw)))) }
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::validation(format!(
+                "body failed validation: {path} should be {what}, instead was `{}`.",
+                short(raw)
+            )))
+        }
     };
     match kind {
         "title" | "rich_text" => {
@@ -423,25 +677,45 @@ fn property_value(ws: &mut Workspace, ds: &str, prop: &str, kind: &str, raw: &Va
         "multi_select" => {
             let items = raw.as_array().cloned().unwrap_or_default();
             expect(raw.is_array(), "an array")?;
-            items.iter().map(|i| option_for(ws, ds, prop, kind, i, true, path)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+            items
+                .iter()
+                .map(|i| option_for(ws, ds, prop, kind, i, true, path))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
         }
         "date" => {
             if raw.is_null() {
                 return Ok(Value::Null);
             }
             expect(raw["start"].is_string(), "an object with a `start` date")?;
-            Ok(json!({"start": raw["start"], "end": raw.get("end").cloned().unwrap_or(Value::Null), "time_zone": raw.get("time_zone").cloned().unwrap_or(Value::Null)}))
+            Ok(
+                json!({"start": raw["start"], "end": raw.get("end").cloned().unwrap_or(Value::Null), "time_zone": raw.get("time_zone").cloned().unwrap_or(Value::Null)}),
+            )
         }
         "people" => {
             expect(raw.is_array(), "an array of users")?;
             Ok(Value::Array(
-                raw.as_array().map(|a| a.iter().filter_map(|u| u["id"].as_str()).map(|id| ws.user_value(&crate::emulator::normalize(id))).collect()).unwrap_or_default(),
+                raw.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|u| u["id"].as_str())
+                            .map(|id| ws.user_value(&crate::emulator::normalize(id)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             ))
         }
         "relation" => {
             expect(raw.is_array(), "an array of page references")?;
             Ok(Value::Array(
-                raw.as_array().map(|a| a.iter().filter_map(|r| r["id"].as_str()).map(|id| json!({"id": crate::emulator::normalize(id)})).collect()).unwrap_or_default(),
+                raw.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r["id"].as_str())
+                            .map(|id| json!({"id": crate::emulator::normalize(id)}))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             ))
         }
         "files" => {
@@ -463,13 +737,24 @@ fn property_value(ws: &mut Workspace, ds: &str, prop: &str, kind: &str, raw: &Va
 
 /// The title rich text of an ordinary page's `properties` (`{"title":{"title":[..]}}`,
 /// `{"title":[..]}` or keyed by any name with a `title` value).
-pub fn page_title_from_request(ws: &Workspace, props: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
+pub fn page_title_from_request(
+    ws: &Workspace,
+    props: &Map<String, Value>,
+) -> Result<Option<Value>, ApiError> {
     for (key, value) in props {
-        let raw = if let Some(t) = value.get("title") { t } else if key == "title" && value.is_array() { value } else { continue };
+        let raw = if let Some(t) = value.get("title") {
+            t
+        } else if key == "title" && value.is_array() {
+            value
+        } else {
+            continue;
+        };
         return rich_text_from_request(ws, raw, &format!("body.properties.{key}.title")).map(Some);
     }
     if let Some((key, _)) = props.iter().next() {
-        return Err(ApiError::validation(format!("{key} is not a property that exists.")));
+        return Err(ApiError::validation(format!(
+            "{key} is not a property that exists."
+        )));
     }
     Ok(None)
 }
@@ -508,18 +793,27 @@ mod tests {
 
     #[test]
     fn unknown_and_read_only_types_are_rejected() {
-        let e = blocks_from_request(&ws(), &[json!({"type": "hologram", "hologram": {}})], "children").unwrap_err();
+        let e = blocks_from_request(
+            &ws(),
+            &[json!({"type": "hologram", "hologram": {}})],
+            "children",
+        )
+        .unwrap_err();
         assert_eq!(e.code, "validation_error");
-        let e = blocks_from_request(&ws(), &[json!({"child_page": {"title": "x"}})], "children").unwrap_err();
+        let e = blocks_from_request(&ws(), &[json!({"child_page": {"title": "x"}})], "children")
+            .unwrap_err();
         assert!(e.message.contains("body.children[0].child_page"));
-        let e = blocks_from_request(&ws(), &[json!({"table": {"table_width": 2}})], "children").unwrap_err();
+        let e = blocks_from_request(&ws(), &[json!({"table": {"table_width": 2}})], "children")
+            .unwrap_err();
         assert!(e.message.contains("table_row"));
     }
 
     #[test]
     fn property_ids_compare_decoded() {
         assert_eq!(decode("XGe%40"), "XGe@");
-        let schema: Map<String, Value> = serde_json::from_value(json!({"Tags": {"id": "a%3Bb", "type": "multi_select"}})).unwrap();
+        let schema: Map<String, Value> =
+            serde_json::from_value(json!({"Tags": {"id": "a%3Bb", "type": "multi_select"}}))
+                .unwrap();
         assert_eq!(find_schema_property(&schema, "a;b").unwrap().0, "Tags");
         assert_eq!(find_schema_property(&schema, "a%3Bb").unwrap().0, "Tags");
         assert!(find_schema_property(&schema, "zz").is_none());

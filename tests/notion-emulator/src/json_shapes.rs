@@ -30,13 +30,22 @@ impl Default for Style {
 
 impl Style {
     pub fn bold() -> Style {
-        Style { bold: true, ..Style::default() }
+        Style {
+            bold: true,
+            ..Style::default()
+        }
     }
     pub fn italic() -> Style {
-        Style { italic: true, ..Style::default() }
+        Style {
+            italic: true,
+            ..Style::default()
+        }
     }
     pub fn code() -> Style {
-        Style { code: true, ..Style::default() }
+        Style {
+            code: true,
+            ..Style::default()
+        }
     }
     pub fn json(&self) -> Value {
         json!({
@@ -243,7 +252,14 @@ pub fn list(results: Vec<Value>, next_cursor: Option<String>, kind: &str) -> Val
 }
 
 /// Common block metadata with the type payload; `has_children` is filled when rendered.
-pub fn block(id: &str, parent: Value, time: &str, author: &str, kind: &str, payload: Value) -> Value {
+pub fn block(
+    id: &str,
+    parent: Value,
+    time: &str,
+    author: &str,
+    kind: &str,
+    payload: Value,
+) -> Value {
     let mut map = Map::new();
     map.insert("object".into(), json!("block"));
     map.insert("id".into(), json!(id));
@@ -260,7 +276,14 @@ pub fn block(id: &str, parent: Value, time: &str, author: &str, kind: &str, payl
 }
 
 /// A page object (the `title` property lives in `properties`).
-pub fn page(id: &str, parent: Value, time: &str, author: &str, properties: Value, title: &str) -> Value {
+pub fn page(
+    id: &str,
+    parent: Value,
+    time: &str,
+    author: &str,
+    properties: Value,
+    title: &str,
+) -> Value {
     json!({
         "object": "page",
         "id": id,
@@ -314,7 +337,14 @@ pub fn database(id: &str, parent: Value, time: &str, title: &str, is_inline: boo
     })
 }
 
-pub fn data_source(id: &str, database_id: &str, time: &str, author: &str, title: &str, properties: Value) -> Value {
+pub fn data_source(
+    id: &str,
+    database_id: &str,
+    time: &str,
+    author: &str,
+    title: &str,
+    properties: Value,
+) -> Value {
     json!({
         "object": "data_source",
         "id": id,
@@ -346,7 +376,17 @@ mod tests {
         assert_eq!(l["has_more"], true);
         assert_eq!(l["block"], json!({}));
         let keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["object", "results", "next_cursor", "has_more", "type", "block"]);
+        assert_eq!(
+            keys,
+            [
+                "object",
+                "results",
+                "next_cursor",
+                "has_more",
+                "type",
+                "block"
+            ]
+        );
     }
 
     #[test]
@@ -359,7 +399,14 @@ mod tests {
 
     #[test]
     fn page_title_reads_the_title_property() {
-        let p = page("a", parent_workspace(), "t", "u", title_properties(json!([text("Hi"), text(" there")])), "Hi");
+        let p = page(
+            "a",
+            parent_workspace(),
+            "t",
+            "u",
+            title_properties(json!([text("Hi"), text(" there")])),
+            "Hi",
+        );
         assert_eq!(page_title(&p), "Hi there");
     }
 }

@@ -84,7 +84,9 @@ pub mod webhooks;
 pub mod workspace;
 
 pub use auth::TokenGrant;
-pub use config::{EmulatorConfig, GeneratedWorkspace, OAuthApp, RateLimit, WebhookTarget, WorkspaceSource};
+pub use config::{
+    EmulatorConfig, GeneratedWorkspace, OAuthApp, RateLimit, WebhookTarget, WorkspaceSource,
+};
 pub use counters::Counters;
 pub use emulator::{Emulator, RunningEmulator};
 pub use error::ApiError;

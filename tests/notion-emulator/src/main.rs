@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use notion_emulator::{Emulator, EmulatorConfig, GeneratedWorkspace, RateLimit, WebhookTarget, WorkspaceSource};
+use notion_emulator::{
+    Emulator, EmulatorConfig, GeneratedWorkspace, RateLimit, WebhookTarget, WorkspaceSource,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "notion-emulator", about = "Serves the Notion API from memory")]
@@ -40,22 +42,40 @@ struct Args {
     #[arg(long)]
     webhook_url: Option<String>,
     /// Verification token (signing key) for webhook events.
-    #[arg(long, env = "NOTION_EMULATOR_WEBHOOK_SECRET", default_value = "secret_emulator_webhook")]
+    #[arg(
+        long,
+        env = "NOTION_EMULATOR_WEBHOOK_SECRET",
+        default_value = "secret_emulator_webhook"
+    )]
     webhook_secret: String,
     /// OAuth client id.
-    #[arg(long, env = "NOTION_EMULATOR_CLIENT_ID", default_value = "emulator-client-id")]
+    #[arg(
+        long,
+        env = "NOTION_EMULATOR_CLIENT_ID",
+        default_value = "emulator-client-id"
+    )]
     client_id: String,
     /// OAuth client secret.
-    #[arg(long, env = "NOTION_EMULATOR_CLIENT_SECRET", default_value = "emulator-client-secret")]
+    #[arg(
+        long,
+        env = "NOTION_EMULATOR_CLIENT_SECRET",
+        default_value = "emulator-client-secret"
+    )]
     client_secret: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 enum MainError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not JSON: {source}")]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error(transparent)]
     Workspace(#[from] notion_emulator::WorkspaceError),
     #[error("server: {0}")]
@@ -65,12 +85,21 @@ enum MainError {
 fn config(args: &Args) -> Result<EmulatorConfig, MainError> {
     let workspace = match &args.workspace_json {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| MainError::Read { path: path.clone(), source })?;
-            let doc = serde_json::from_str(&text).map_err(|source| MainError::Json { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| MainError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let doc = serde_json::from_str(&text).map_err(|source| MainError::Json {
+                path: path.clone(),
+                source,
+            })?;
             WorkspaceSource::Json(doc)
         }
         None => {
-            let mut params = GeneratedWorkspace { seed: args.seed, ..GeneratedWorkspace::default() };
+            let mut params = GeneratedWorkspace {
+                seed: args.seed,
+                ..GeneratedWorkspace::default()
+            };
             if let Some(p) = args.pages {
                 params.pages = p;
             }
@@ -82,10 +111,19 @@ fn config(args: &Args) -> Result<EmulatorConfig, MainError> {
     };
     Ok(EmulatorConfig {
         workspace,
-        rate_limit: args.rate_limit.map(|rps| RateLimit { requests_per_second: rps, burst: args.burst }),
-        oauth_app: notion_emulator::OAuthApp { client_id: args.client_id.clone(), client_secret: args.client_secret.clone() },
+        rate_limit: args.rate_limit.map(|rps| RateLimit {
+            requests_per_second: rps,
+            burst: args.burst,
+        }),
+        oauth_app: notion_emulator::OAuthApp {
+            client_id: args.client_id.clone(),
+            client_secret: args.client_secret.clone(),
+        },
         auto_approve: !args.no_auto_approve,
-        webhook: args.webhook_url.as_ref().map(|url| WebhookTarget { url: url.clone(), verification_token: args.webhook_secret.clone() }),
+        webhook: args.webhook_url.as_ref().map(|url| WebhookTarget {
+            url: url.clone(),
+            verification_token: args.webhook_secret.clone(),
+        }),
         ..EmulatorConfig::default()
     })
 }
@@ -96,14 +134,19 @@ async fn run(args: Args) -> Result<(), MainError> {
     let grant = emulator.grant_all();
     let app = emulator.oauth_app();
     let (pages, blocks) = emulator.sizes();
-    let running = emulator.serve(SocketAddr::new(args.host, args.port)).await?;
+    let running = emulator
+        .serve(SocketAddr::new(args.host, args.port))
+        .await?;
     tracing::info!(base_url = %running.base_url, pages, blocks, "notion emulator listening");
     // The operator asked for these: printing them is the point of the binary.
     println!("NOTION_API_BASE_URL={}", running.base_url);
     println!("NOTION_CLIENT_ID={}", app.client_id);
     println!("NOTION_CLIENT_SECRET={}", app.client_secret);
     println!("NOTION_ACCESS_TOKEN={}", grant.access_token);
-    println!("workspace: {pages} pages, {blocks} blocks; control API at {}/_emulator/info", running.base_url);
+    println!(
+        "workspace: {pages} pages, {blocks} blocks; control API at {}/_emulator/info",
+        running.base_url
+    );
     tokio::signal::ctrl_c().await?;
     tracing::info!("shutting down");
     drop(running);
@@ -113,7 +156,9 @@ async fn run(args: Args) -> Result<(), MainError> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(Args::parse()).await {

@@ -13,7 +13,14 @@ pub struct Converted {
 
 const MAX_CONTENT: usize = 2_000;
 
-fn item(content: &str, bold: bool, italic: bool, strike: bool, code: bool, link: Option<&str>) -> Vec<Value> {
+fn item(
+    content: &str,
+    bold: bool,
+    italic: bool,
+    strike: bool,
+    code: bool,
+    link: Option<&str>,
+) -> Vec<Value> {
     let chars: Vec<char> = content.chars().collect();
     chars
         .chunks(MAX_CONTENT)
@@ -55,13 +62,19 @@ pub fn inline(s: &str) -> Vec<Value> {
         } else if let Some((t, n)) = delimited("*", "*").or_else(|| delimited("_", "_")) {
             Some((item(&t, false, true, false, false, None), n))
         } else if let Some((t, n)) = delimited("$", "$") {
-            Some((vec![json!({"type": "equation", "equation": {"expression": t}})], n))
+            Some((
+                vec![json!({"type": "equation", "equation": {"expression": t}})],
+                n,
+            ))
         } else if c == '[' {
             rest.find("](").and_then(|mid| {
                 let close = rest[mid + 2..].find(')')? + mid + 2;
                 let label = &rest[1..mid];
                 let url = &rest[mid + 2..close];
-                Some((item(label, false, false, false, false, Some(url)), close + 1))
+                Some((
+                    item(label, false, false, false, false, Some(url)),
+                    close + 1,
+                ))
             })
         } else {
             None
@@ -130,7 +143,11 @@ pub fn to_blocks(md: &str) -> Converted {
             continue;
         }
         let block = if let Some(fence) = line.strip_prefix("```") {
-            let language = if fence.trim().is_empty() { "plain text" } else { fence.trim() };
+            let language = if fence.trim().is_empty() {
+                "plain text"
+            } else {
+                fence.trim()
+            };
             let mut code = Vec::new();
             while i < lines.len() && !lines[i].trim_start().starts_with("```") {
                 code.push(lines[i]);
@@ -152,7 +169,10 @@ pub fn to_blocks(md: &str) -> Converted {
             let mut header = false;
             while i < lines.len() && lines[i].trim().starts_with('|') {
                 let cells = table_cells(lines[i]);
-                if cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':')) {
+                if cells
+                    .iter()
+                    .all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':'))
+                {
                     header = true;
                 } else {
                     rows.push(cells);
@@ -163,7 +183,9 @@ pub fn to_blocks(md: &str) -> Converted {
             let children: Vec<Value> = rows
                 .iter()
                 .map(|r| {
-                    let cells: Vec<Value> = (0..width).map(|c| Value::Array(inline(r.get(c).map(String::as_str).unwrap_or("")))).collect();
+                    let cells: Vec<Value> = (0..width)
+                        .map(|c| Value::Array(inline(r.get(c).map(String::as_str).unwrap_or(""))))
+                        .collect();
                     json!({"type": "table_row", "table_row": {"cells": cells}})
                 })
                 .collect();
@@ -182,7 +204,10 @@ pub fn to_blocks(md: &str) -> Converted {
                 continue;
             }
             text_block("heading_1", h)
-        } else if let Some(t) = line.strip_prefix("- [ ] ").or_else(|| line.strip_prefix("* [ ] ")) {
+        } else if let Some(t) = line
+            .strip_prefix("- [ ] ")
+            .or_else(|| line.strip_prefix("* [ ] "))
+        {
             json!({"type": "to_do", "to_do": {"rich_text": inline(t), "checked": false}})
         } else if let Some(t) = line
             .strip_prefix("- [x] ")
@@ -190,7 +215,11 @@ pub fn to_blocks(md: &str) -> Converted {
             .or_else(|| line.strip_prefix("* [x] "))
         {
             json!({"type": "to_do", "to_do": {"rich_text": inline(t), "checked": true}})
-        } else if let Some(t) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")).or_else(|| line.strip_prefix("+ ")) {
+        } else if let Some(t) = line
+            .strip_prefix("- ")
+            .or_else(|| line.strip_prefix("* "))
+            .or_else(|| line.strip_prefix("+ "))
+        {
             text_block("bulleted_list_item", t)
         } else if let Some(t) = numbered(line) {
             text_block("numbered_list_item", t)
@@ -200,7 +229,10 @@ pub fn to_blocks(md: &str) -> Converted {
             text_block("paragraph", line)
         };
         let idx = nodes.len();
-        nodes.push(Node { block, children: Vec::new() });
+        nodes.push(Node {
+            block,
+            children: Vec::new(),
+        });
         while stack.last().is_some_and(|(level, _)| *level >= indent) {
             stack.pop();
         }
@@ -213,7 +245,13 @@ pub fn to_blocks(md: &str) -> Converted {
     fn build(nodes: &[Node], idx: usize) -> Value {
         let mut b = nodes[idx].block.clone();
         if !nodes[idx].children.is_empty() {
-            b["children"] = Value::Array(nodes[idx].children.iter().map(|c| build(nodes, *c)).collect());
+            b["children"] = Value::Array(
+                nodes[idx]
+                    .children
+                    .iter()
+                    .map(|c| build(nodes, *c))
+                    .collect(),
+            );
         }
         b
     }
@@ -237,10 +275,27 @@ mod tests {
 
     #[test]
     fn headings_lists_and_title() {
-        let c = to_blocks("# Title\n\nIntro **bold** and [link](https://x.y).\n\n## Part\n- one\n  - nested\n- [x] done\n1. first\n---\n> quote");
+        let c = to_blocks(
+            "# Title\n\nIntro **bold** and [link](https://x.y).\n\n## Part\n- one\n  - nested\n- [x] done\n1. first\n---\n> quote",
+        );
         assert_eq!(c.title.as_deref(), Some("Title"));
-        let kinds: Vec<&str> = c.blocks.iter().map(|b| b["type"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["paragraph", "heading_2", "bulleted_list_item", "to_do", "numbered_list_item", "divider", "quote"]);
+        let kinds: Vec<&str> = c
+            .blocks
+            .iter()
+            .map(|b| b["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "paragraph",
+                "heading_2",
+                "bulleted_list_item",
+                "to_do",
+                "numbered_list_item",
+                "divider",
+                "quote"
+            ]
+        );
         assert_eq!(c.blocks[2]["children"][0]["type"], "bulleted_list_item");
         let rich = &c.blocks[0]["paragraph"]["rich_text"];
         assert_eq!(rich[1]["annotations"]["bold"], true);
@@ -251,11 +306,19 @@ mod tests {
     #[test]
     fn code_tables_and_long_text() {
         let long = "a".repeat(4_500);
-        let c = to_blocks(&format!("```rust\nfn x() {{}}\n```\n| a | b |\n|---|---|\n| 1 | 2 |\n{long}"));
+        let c = to_blocks(&format!(
+            "```rust\nfn x() {{}}\n```\n| a | b |\n|---|---|\n| 1 | 2 |\n{long}"
+        ));
         assert_eq!(c.blocks[0]["code"]["language"], "rust");
         assert_eq!(c.blocks[1]["table"]["has_column_header"], true);
         assert_eq!(c.blocks[1]["children"].as_array().unwrap().len(), 2);
-        assert_eq!(c.blocks[2]["paragraph"]["rich_text"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            c.blocks[2]["paragraph"]["rich_text"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]
@@ -265,5 +328,21 @@ mod tests {
         assert_eq!(r[3]["annotations"]["strikethrough"], true);
         assert_eq!(r[5]["annotations"]["italic"], true);
         assert_eq!(r[7]["type"], "equation");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn conversion_never_panics(md in "\\PC{0,300}") {
+            let _ = to_blocks(&md);
+            let _ = inline(&md);
+        }
+
+        #[test]
+        fn plain_words_keep_their_text(words in "[a-zA-Z0-9 ,.]{0,5000}") {
+            let items = inline(&words);
+            let joined: String = items.iter().map(|i| i["text"]["content"].as_str().unwrap().to_string()).collect();
+            proptest::prop_assert_eq!(joined, words);
+            proptest::prop_assert!(items.iter().all(|i| i["text"]["content"].as_str().unwrap().chars().count() <= 2_000));
+        }
     }
 }

@@ -22,14 +22,25 @@ pub fn matches(filter: &Value, row: &Value, now: OffsetDateTime) -> Result<bool,
     eval(filter, row, now, 0, "body.filter")
 }
 
-fn eval(filter: &Value, row: &Value, now: OffsetDateTime, depth: usize, path: &str) -> Result<bool, ApiError> {
+fn eval(
+    filter: &Value,
+    row: &Value,
+    now: OffsetDateTime,
+    depth: usize,
+    path: &str,
+) -> Result<bool, ApiError> {
     if let Some(list) = filter.get("and").or_else(|| filter.get("or")) {
         let is_and = filter.get("and").is_some();
         if depth >= 2 {
-            return Err(bad(format!("body failed validation: {path} nests compound filters more than two levels deep.")));
+            return Err(bad(format!(
+                "body failed validation: {path} nests compound filters more than two levels deep."
+            )));
         }
         let Some(items) = list.as_array() else {
-            return Err(bad(format!("body failed validation: {path}.{} should be an array.", if is_and { "and" } else { "or" })));
+            return Err(bad(format!(
+                "body failed validation: {path}.{} should be an array.",
+                if is_and { "and" } else { "or" }
+            )));
         };
         let key = if is_and { "and" } else { "or" };
         let mut result = is_and;
@@ -44,26 +55,43 @@ fn eval(filter: &Value, row: &Value, now: OffsetDateTime, depth: usize, path: &s
         return Ok(result);
     }
     if let Some(ts) = filter.get("timestamp").and_then(Value::as_str) {
-        let cond = filter.get(ts).ok_or_else(|| bad(format!("body failed validation: {path}.{ts} should be defined.")))?;
+        let cond = filter.get(ts).ok_or_else(|| {
+            bad(format!(
+                "body failed validation: {path}.{ts} should be defined."
+            ))
+        })?;
         let value = match ts {
             "created_time" | "last_edited_time" => row[ts].as_str().map(str::to_string),
-            _ => return Err(bad(format!("body failed validation: {path}.timestamp should be `\"created_time\"` or `\"last_edited_time\"`, instead was `\"{ts}\"`."))),
+            _ => {
+                return Err(bad(format!(
+                    "body failed validation: {path}.timestamp should be `\"created_time\"` or `\"last_edited_time\"`, instead was `\"{ts}\"`."
+                )));
+            }
         };
         return date_condition(value.as_deref(), cond, now, path);
     }
     let Some(name) = filter.get("property").and_then(Value::as_str) else {
-        return Err(bad(format!("body failed validation: {path} should define `property`, `timestamp`, `and` or `or`.")));
+        return Err(bad(format!(
+            "body failed validation: {path} should define `property`, `timestamp`, `and` or `or`."
+        )));
     };
     let empty = Map::new();
     let props = row["properties"].as_object().unwrap_or(&empty);
     let Some((_, prop)) = find_schema_property(props, name) else {
-        return Err(bad(format!("Could not find property with name or id: {name}")));
+        return Err(bad(format!(
+            "Could not find property with name or id: {name}"
+        )));
     };
     let kind = prop["type"].as_str().unwrap_or_default();
-    let Some((cond_key, cond)) = filter.as_object().and_then(|m| m.iter().find(|(k, _)| k.as_str() != "property")) else {
-        return Err(bad(format!("body failed validation: {path} should define a condition for property {name}.")));
+    let Some((cond_key, cond)) = filter
+        .as_object()
+        .and_then(|m| m.iter().find(|(k, _)| k.as_str() != "property"))
+    else {
+        return Err(bad(format!(
+            "body failed validation: {path} should define a condition for property {name}."
+        )));
     };
-    property_condition(kind, &prop[kind], cond_key, cond, now, &format!("{path}.{cond_key}"))
+    property_condition(kind, &prop[kind], cond, now, &format!("{path}.{cond_key}"))
 }
 
 fn text_value(kind: &str, v: &Value) -> Option<String> {
@@ -83,9 +111,17 @@ fn empty_checks(cond: &Value, empty: bool) -> Option<bool> {
     None
 }
 
-fn property_condition(kind: &str, v: &Value, cond_key: &str, cond: &Value, now: OffsetDateTime, path: &str) -> Result<bool, ApiError> {
+fn property_condition(
+    kind: &str,
+    v: &Value,
+    cond: &Value,
+    now: OffsetDateTime,
+    path: &str,
+) -> Result<bool, ApiError> {
     match kind {
-        "title" | "rich_text" | "url" | "email" | "phone_number" => text_condition(text_value(kind, v), cond, path),
+        "title" | "rich_text" | "url" | "email" | "phone_number" => {
+            text_condition(text_value(kind, v), cond, path)
+        }
         "number" => number_condition(v.as_f64(), cond, path),
         "unique_id" => number_condition(v["number"].as_f64(), cond, path),
         "checkbox" => {
@@ -95,7 +131,9 @@ fn property_condition(kind: &str, v: &Value, cond_key: &str, cond: &Value, now: 
             } else if let Some(x) = cond.get("does_not_equal").and_then(Value::as_bool) {
                 Ok(b != x)
             } else {
-                Err(bad(format!("body failed validation: {path} should define `equals` or `does_not_equal`.")))
+                Err(bad(format!(
+                    "body failed validation: {path} should define `equals` or `does_not_equal`."
+                )))
             }
         }
         "select" | "status" => {
@@ -106,7 +144,11 @@ fn property_condition(kind: &str, v: &Value, cond_key: &str, cond: &Value, now: 
             let targets = |key: &str| -> Option<Vec<String>> {
                 let c = cond.get(key)?;
                 Some(match c {
-                    Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
                     Value::String(s) => vec![s.clone()],
                     _ => vec![],
                 })
@@ -116,13 +158,22 @@ fn property_condition(kind: &str, v: &Value, cond_key: &str, cond: &Value, now: 
             } else if let Some(t) = targets("does_not_equal") {
                 Ok(!name.is_some_and(|n| t.iter().any(|x| x == n)))
             } else {
-                Err(bad(format!("body failed validation: {path} should define `equals`, `does_not_equal`, `is_empty` or `is_not_empty`.")))
+                Err(bad(format!(
+                    "body failed validation: {path} should define `equals`, `does_not_equal`, `is_empty` or `is_not_empty`."
+                )))
             }
         }
         "multi_select" | "people" | "relation" | "created_by" | "last_edited_by" => {
             let items: Vec<String> = match v {
-                Value::Array(a) => a.iter().filter_map(|i| i["name"].as_str().or_else(|| i["id"].as_str())).map(str::to_string).collect(),
-                Value::Object(_) => v["id"].as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|i| i["name"].as_str().or_else(|| i["id"].as_str()))
+                    .map(str::to_string)
+                    .collect(),
+                Value::Object(_) => v["id"]
+                    .as_str()
+                    .map(|s| vec![s.to_string()])
+                    .unwrap_or_default(),
                 _ => vec![],
             };
             if let Some(e) = empty_checks(cond, items.is_empty()) {
@@ -135,24 +186,37 @@ fn property_condition(kind: &str, v: &Value, cond_key: &str, cond: &Value, now: 
             } else if let Some(x) = cond.get("does_not_contain").and_then(Value::as_str) {
                 Ok(!has(x))
             } else {
-                Err(bad(format!("body failed validation: {path} should define `contains`, `does_not_contain`, `is_empty` or `is_not_empty`.")))
+                Err(bad(format!(
+                    "body failed validation: {path} should define `contains`, `does_not_contain`, `is_empty` or `is_not_empty`."
+                )))
             }
         }
         "date" => date_condition(v["start"].as_str(), cond, now, path),
         "created_time" | "last_edited_time" => date_condition(v.as_str(), cond, now, path),
-        "files" => empty_checks(cond, v.as_array().is_none_or(Vec::is_empty))
-            .ok_or_else(|| bad(format!("body failed validation: {path} should define `is_empty` or `is_not_empty`."))),
+        "files" => empty_checks(cond, v.as_array().is_none_or(Vec::is_empty)).ok_or_else(|| {
+            bad(format!(
+                "body failed validation: {path} should define `is_empty` or `is_not_empty`."
+            ))
+        }),
         "formula" => {
             let ftype = v["type"].as_str().unwrap_or("string");
-            let inner = cond.get(ftype).or_else(|| cond.as_object().and_then(|m| m.values().next())).cloned().unwrap_or(Value::Null);
+            let inner = cond
+                .get(ftype)
+                .or_else(|| cond.as_object().and_then(|m| m.values().next()))
+                .cloned()
+                .unwrap_or(Value::Null);
             match ftype {
                 "number" => number_condition(v["number"].as_f64(), &inner, path),
-                "boolean" | "checkbox" => property_condition("checkbox", &v["boolean"], cond_key, &inner, now, path),
+                "boolean" | "checkbox" => {
+                    property_condition("checkbox", &v["boolean"], &inner, now, path)
+                }
                 "date" => date_condition(v["date"]["start"].as_str(), &inner, now, path),
                 _ => text_condition(v["string"].as_str().map(str::to_string), &inner, path),
             }
         }
-        _ => Err(bad(format!("body failed validation: {path}: filtering on `{kind}` properties is not supported by the emulator."))),
+        _ => Err(bad(format!(
+            "body failed validation: {path}: filtering on `{kind}` properties is not supported by the emulator."
+        ))),
     }
 }
 
@@ -175,7 +239,9 @@ fn text_condition(value: Option<String>, cond: &Value, path: &str) -> Result<boo
     } else if let Some(x) = arg("ends_with") {
         Ok(v.ends_with(&x))
     } else {
-        Err(bad(format!("body failed validation: {path} should define a text condition (`equals`, `contains`, ...).")))
+        Err(bad(format!(
+            "body failed validation: {path} should define a text condition (`equals`, `contains`, ...)."
+        )))
     }
 }
 
@@ -200,7 +266,9 @@ fn number_condition(value: Option<f64>, cond: &Value, path: &str) -> Result<bool
     } else if let Some(x) = arg("less_than_or_equal_to") {
         Ok(v <= x)
     } else {
-        Err(bad(format!("body failed validation: {path} should define a number condition (`equals`, `greater_than`, ...).")))
+        Err(bad(format!(
+            "body failed validation: {path} should define a number condition (`equals`, `greater_than`, ...)."
+        )))
     }
 }
 
@@ -219,7 +287,12 @@ fn relative(s: &str, now: OffsetDateTime) -> Option<OffsetDateTime> {
     })
 }
 
-fn date_condition(value: Option<&str>, cond: &Value, now: OffsetDateTime, path: &str) -> Result<bool, ApiError> {
+fn date_condition(
+    value: Option<&str>,
+    cond: &Value,
+    now: OffsetDateTime,
+    path: &str,
+) -> Result<bool, ApiError> {
     if let Some(e) = empty_checks(cond, value.is_none()) {
         return Ok(e);
     }
@@ -249,7 +322,11 @@ fn date_condition(value: Option<&str>, cond: &Value, now: OffsetDateTime, path: 
         }
     };
     if let Some((t, date_only)) = arg("equals")? {
-        return Ok(if date_only { v.date() == t.date() } else { v == t });
+        return Ok(if date_only {
+            v.date() == t.date()
+        } else {
+            v == t
+        });
     }
     if let Some((t, _)) = arg("before")? {
         return Ok(v < t);
@@ -263,7 +340,9 @@ fn date_condition(value: Option<&str>, cond: &Value, now: OffsetDateTime, path: 
     if let Some((t, _)) = arg("on_or_after")? {
         return Ok(v >= t);
     }
-    Err(bad(format!("body failed validation: {path} should define a date condition (`equals`, `before`, `on_or_after`, ...).")))
+    Err(bad(format!(
+        "body failed validation: {path} should define a date condition (`equals`, `before`, `on_or_after`, ...)."
+    )))
 }
 
 /// A comparable key of a property value (nulls sort last).
@@ -273,14 +352,20 @@ fn sort_key(kind: &str, v: &Value) -> Option<SortKey> {
         "unique_id" => SortKey::Num(v["number"].as_f64()?),
         "checkbox" => SortKey::Num(if v.as_bool()? { 1.0 } else { 0.0 }),
         "select" | "status" => SortKey::Text(v["name"].as_str()?.to_lowercase()),
-        "date" => SortKey::Text(parse_timestamp(v["start"].as_str()?).map(crate::clock::format_millis)?),
+        "date" => {
+            SortKey::Text(parse_timestamp(v["start"].as_str()?).map(crate::clock::format_millis)?)
+        }
         "created_time" | "last_edited_time" => SortKey::Text(v.as_str()?.to_string()),
         "title" | "rich_text" => SortKey::Text(plain_text(v).to_lowercase()).nonempty()?,
         "formula" => match v["type"].as_str()? {
             "number" => SortKey::Num(v["number"].as_f64()?),
             t => SortKey::Text(v[t].to_string()),
         },
-        _ => SortKey::Text(v.as_str().map(str::to_lowercase).or_else(|| (!v.is_null()).then(|| v.to_string()))?),
+        _ => SortKey::Text(
+            v.as_str()
+                .map(str::to_lowercase)
+                .or_else(|| (!v.is_null()).then(|| v.to_string()))?,
+        ),
     })
 }
 
@@ -300,36 +385,51 @@ impl SortKey {
 }
 
 /// Sorts rows by `sorts` (`[{property|timestamp, direction}]`); stable, so ties keep their order.
-pub fn sort_rows(rows: &mut [Value], sorts: &Value) -> Result<(), ApiError> {
+pub fn sort_rows(rows: &mut [&Value], sorts: &Value) -> Result<(), ApiError> {
     let Some(list) = sorts.as_array() else {
         if sorts.is_null() {
             return Ok(());
         }
-        return Err(bad("body failed validation: body.sorts should be an array."));
+        return Err(bad(
+            "body failed validation: body.sorts should be an array.",
+        ));
     };
     let mut keys: Vec<(Option<String>, Option<String>, bool)> = Vec::new();
     for (i, s) in list.iter().enumerate() {
         let descending = match s["direction"].as_str() {
             Some("descending") => true,
             Some("ascending") | None => false,
-            Some(other) => return Err(bad(format!("body failed validation: body.sorts[{i}].direction should be `\"ascending\"` or `\"descending\"`, instead was `\"{other}\"`."))),
+            Some(other) => {
+                return Err(bad(format!(
+                    "body failed validation: body.sorts[{i}].direction should be `\"ascending\"` or `\"descending\"`, instead was `\"{other}\"`."
+                )));
+            }
         };
         let prop = s["property"].as_str().map(str::to_string);
         let ts = s["timestamp"].as_str().map(str::to_string);
         if prop.is_none() && ts.is_none() {
-            return Err(bad(format!("body failed validation: body.sorts[{i}] should define `property` or `timestamp`.")));
+            return Err(bad(format!(
+                "body failed validation: body.sorts[{i}] should define `property` or `timestamp`."
+            )));
         }
         keys.push((prop, ts, descending));
     }
-    if let (Some(first), Some((Some(name), _, _))) = (rows.first(), keys.iter().find(|k| k.0.is_some())) {
-        let props: Map<String, Value> = first["properties"].as_object().cloned().unwrap_or_default();
+    if let (Some(first), Some((Some(name), _, _))) =
+        (rows.first(), keys.iter().find(|k| k.0.is_some()))
+    {
+        let props: Map<String, Value> =
+            first["properties"].as_object().cloned().unwrap_or_default();
         if find_schema_property(&props, name).is_none() {
-            return Err(bad(format!("Could not find sort property with name or id: {name}")));
+            return Err(bad(format!(
+                "Could not find sort property with name or id: {name}"
+            )));
         }
     }
     let key_of = |row: &Value, prop: &Option<String>, ts: &Option<String>| -> Option<SortKey> {
         if let Some(ts) = ts {
-            return row[ts.as_str()].as_str().map(|s| SortKey::Text(s.to_string()));
+            return row[ts.as_str()]
+                .as_str()
+                .map(|s| SortKey::Text(s.to_string()));
         }
         let props = row["properties"].as_object()?;
         let name = prop.as_deref()?;
@@ -387,43 +487,99 @@ mod tests {
         let r = row(3, "Done", true, &["a", "b"], "2025-01-01T10:00:00.000Z");
         let t = |f: Value| matches(&f, &r, now()).unwrap();
         assert!(t(json!({"property": "Name", "title": {"contains": "row"}})));
-        assert!(!t(json!({"property": "Name", "title": {"equals": "Row 4"}})));
-        assert!(t(json!({"property": "Count", "number": {"greater_than": 2}})));
-        assert!(t(json!({"property": "c;", "number": {"equals": 3}})), "property by decoded id");
-        assert!(t(json!({"property": "State", "status": {"equals": "Done"}})));
+        assert!(!t(
+            json!({"property": "Name", "title": {"equals": "Row 4"}})
+        ));
+        assert!(t(
+            json!({"property": "Count", "number": {"greater_than": 2}})
+        ));
+        assert!(
+            t(json!({"property": "c;", "number": {"equals": 3}})),
+            "property by decoded id"
+        );
+        assert!(t(
+            json!({"property": "State", "status": {"equals": "Done"}})
+        ));
         assert!(t(json!({"property": "Done", "checkbox": {"equals": true}})));
-        assert!(t(json!({"property": "Tags", "multi_select": {"contains": "b"}})));
-        assert!(!t(json!({"property": "Tags", "multi_select": {"does_not_contain": "a"}})));
-        assert!(t(json!({"property": "Due", "date": {"on_or_after": "2025-03-10"}})));
-        assert!(t(json!({"property": "Due", "date": {"equals": "2025-03-10"}})));
-        assert!(!t(json!({"property": "Due", "date": {"after": "2025-03-10"}})));
-        assert!(t(json!({"timestamp": "created_time", "created_time": {"before": "2025-02-01"}})));
-        assert!(t(json!({"or": [{"property": "Done", "checkbox": {"equals": false}}, {"and": [{"property": "Count", "number": {"less_than": 5}}, {"timestamp": "last_edited_time", "last_edited_time": {"past_year": {}}}]}]})));
+        assert!(t(
+            json!({"property": "Tags", "multi_select": {"contains": "b"}})
+        ));
+        assert!(!t(
+            json!({"property": "Tags", "multi_select": {"does_not_contain": "a"}})
+        ));
+        assert!(t(
+            json!({"property": "Due", "date": {"on_or_after": "2025-03-10"}})
+        ));
+        assert!(t(
+            json!({"property": "Due", "date": {"equals": "2025-03-10"}})
+        ));
+        assert!(!t(
+            json!({"property": "Due", "date": {"after": "2025-03-10"}})
+        ));
+        assert!(t(
+            json!({"timestamp": "created_time", "created_time": {"before": "2025-02-01"}})
+        ));
+        assert!(t(
+            json!({"or": [{"property": "Done", "checkbox": {"equals": false}}, {"and": [{"property": "Count", "number": {"less_than": 5}}, {"timestamp": "last_edited_time", "last_edited_time": {"past_year": {}}}]}]})
+        ));
     }
 
     #[test]
     fn errors_are_validation_errors() {
         let r = row(1, "Done", true, &[], "2025-01-01T10:00:00.000Z");
-        assert_eq!(matches(&json!({"property": "Nope", "title": {"contains": "x"}}), &r, now()).unwrap_err().code, "validation_error");
+        assert_eq!(
+            matches(
+                &json!({"property": "Nope", "title": {"contains": "x"}}),
+                &r,
+                now()
+            )
+            .unwrap_err()
+            .code,
+            "validation_error"
+        );
         let deep = json!({"and": [{"or": [{"and": [{"property": "Done", "checkbox": {"equals": true}}]}]}]});
         assert!(matches(&deep, &r, now()).is_err());
     }
 
     #[test]
     fn sorts_by_property_and_timestamp() {
-        let mut rows = vec![
+        let owned = [
             row(2, "A", true, &[], "2025-01-02T00:00:00.000Z"),
             row(1, "B", true, &[], "2025-01-03T00:00:00.000Z"),
             row(3, "A", true, &[], "2025-01-01T00:00:00.000Z"),
         ];
-        sort_rows(&mut rows, &json!([{"property": "Count", "direction": "descending"}])).unwrap();
-        let counts: Vec<i64> = rows.iter().map(|r| r["properties"]["Count"]["number"].as_i64().unwrap()).collect();
+        let mut rows: Vec<&Value> = owned.iter().collect();
+        sort_rows(
+            &mut rows,
+            &json!([{"property": "Count", "direction": "descending"}]),
+        )
+        .unwrap();
+        let counts: Vec<i64> = rows
+            .iter()
+            .map(|r| r["properties"]["Count"]["number"].as_i64().unwrap())
+            .collect();
         assert_eq!(counts, [3, 2, 1]);
-        sort_rows(&mut rows, &json!([{"timestamp": "created_time", "direction": "ascending"}])).unwrap();
-        let counts: Vec<i64> = rows.iter().map(|r| r["properties"]["Count"]["number"].as_i64().unwrap()).collect();
+        rows.reverse();
+        sort_rows(
+            &mut rows,
+            &json!([{"timestamp": "created_time", "direction": "ascending"}]),
+        )
+        .unwrap();
+        let counts: Vec<i64> = rows
+            .iter()
+            .map(|r| r["properties"]["Count"]["number"].as_i64().unwrap())
+            .collect();
         assert_eq!(counts, [3, 2, 1]);
-        sort_rows(&mut rows, &json!([{"property": "State"}, {"property": "Count", "direction": "descending"}])).unwrap();
-        let counts: Vec<i64> = rows.iter().map(|r| r["properties"]["Count"]["number"].as_i64().unwrap()).collect();
+        rows.reverse();
+        sort_rows(
+            &mut rows,
+            &json!([{"property": "State"}, {"property": "Count", "direction": "descending"}]),
+        )
+        .unwrap();
+        let counts: Vec<i64> = rows
+            .iter()
+            .map(|r| r["properties"]["Count"]["number"].as_i64().unwrap())
+            .collect();
         assert_eq!(counts, [3, 2, 1]);
     }
 }

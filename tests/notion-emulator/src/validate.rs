@@ -47,7 +47,12 @@ pub fn children(children: &Value, path: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn block_array(blocks: &Value, path: &str, level: usize, total: &mut usize) -> Result<(), ApiError> {
+fn block_array(
+    blocks: &Value,
+    path: &str,
+    level: usize,
+    total: &mut usize,
+) -> Result<(), ApiError> {
     let Some(items) = blocks.as_array() else {
         return Err(ApiError::validation(format!(
             "body failed validation: {path} should be an array, instead was `{blocks}`."
@@ -59,12 +64,18 @@ fn block_array(blocks: &Value, path: &str, level: usize, total: &mut usize) -> R
     for (i, block) in items.iter().enumerate() {
         *total += 1;
         let bpath = format!("{path}[{i}]");
-        let Some(map) = block.as_object() else { continue };
+        let Some(map) = block.as_object() else {
+            continue;
+        };
         let kind = map
             .get("type")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .or_else(|| map.keys().find(|k| k.as_str() != "object" && k.as_str() != "children").cloned())
+            .or_else(|| {
+                map.keys()
+                    .find(|k| k.as_str() != "object" && k.as_str() != "children")
+                    .cloned()
+            })
             .unwrap_or_default();
         let payload = map.get(&kind);
         if let Some(payload) = payload {
@@ -73,7 +84,11 @@ fn block_array(blocks: &Value, path: &str, level: usize, total: &mut usize) -> R
         let nested = map
             .get("children")
             .map(|c| (c, format!("{bpath}.children")))
-            .or_else(|| payload.and_then(|p| p.get("children")).map(|c| (c, format!("{bpath}.{kind}.children"))));
+            .or_else(|| {
+                payload
+                    .and_then(|p| p.get("children"))
+                    .map(|c| (c, format!("{bpath}.{kind}.children")))
+            });
         if let Some((nested, npath)) = nested {
             if level >= 2 {
                 return Err(ApiError::validation(format!(
@@ -93,7 +108,9 @@ fn payload_limits(payload: &Value, path: &str) -> Result<(), ApiError> {
     };
     for (key, value) in map {
         match key.as_str() {
-            "rich_text" | "caption" | "title" if value.is_array() => rich_text(value, &format!("{path}.{key}"))?,
+            "rich_text" | "caption" | "title" if value.is_array() => {
+                rich_text(value, &format!("{path}.{key}"))?
+            }
             "cells" => {
                 if let Some(cells) = value.as_array() {
                     for (i, cell) in cells.iter().enumerate() {
@@ -128,7 +145,11 @@ pub fn rich_text(value: &Value, path: &str) -> Result<(), ApiError> {
         if let Some(content) = item["text"]["content"].as_str() {
             let n = content.chars().count();
             if n > MAX_TEXT_CONTENT {
-                return Err(too_long(&format!("{ipath}.text.content"), MAX_TEXT_CONTENT, n));
+                return Err(too_long(
+                    &format!("{ipath}.text.content"),
+                    MAX_TEXT_CONTENT,
+                    n,
+                ));
             }
         }
         if let Some(url) = item["text"]["link"]["url"].as_str() {
@@ -140,7 +161,11 @@ pub fn rich_text(value: &Value, path: &str) -> Result<(), ApiError> {
         if let Some(expr) = item["equation"]["expression"].as_str() {
             let n = expr.chars().count();
             if n > MAX_EQUATION {
-                return Err(too_long(&format!("{ipath}.equation.expression"), MAX_EQUATION, n));
+                return Err(too_long(
+                    &format!("{ipath}.equation.expression"),
+                    MAX_EQUATION,
+                    n,
+                ));
             }
         }
     }
@@ -158,7 +183,9 @@ pub fn properties(props: &Value) -> Result<(), ApiError> {
             rich_text(value, &path)?;
             continue;
         }
-        let Some(obj) = value.as_object() else { continue };
+        let Some(obj) = value.as_object() else {
+            continue;
+        };
         for (kind, v) in obj {
             let vpath = format!("{path}.{kind}");
             let str_len = v.as_str().map(|s| s.chars().count());
@@ -199,7 +226,12 @@ mod tests {
         let blocks: Vec<Value> = (0..101).map(|_| para("x")).collect();
         let e = children(&Value::Array(blocks), "body.children").unwrap_err();
         assert_eq!(e.code, "validation_error");
-        assert!(e.message.contains("body.children.length should be ≤ `100`, instead was `101`"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("body.children.length should be ≤ `100`, instead was `101`"),
+            "{}",
+            e.message
+        );
         let ok: Vec<Value> = (0..100).map(|_| para("x")).collect();
         assert!(children(&Value::Array(ok), "body.children").is_ok());
     }
@@ -210,7 +242,13 @@ mod tests {
         assert!(children(&two, "body.children").is_ok());
         let three = json!([{"toggle": {"rich_text": [], "children": [{"toggle": {"rich_text": [], "children": [para("a")]}}]}}]);
         let e = children(&three, "body.children").unwrap_err();
-        assert!(e.message.contains("body.children[0].toggle.children[0].toggle.children should be not present"), "{}", e.message);
+        assert!(
+            e.message.contains(
+                "body.children[0].toggle.children[0].toggle.children should be not present"
+            ),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -220,13 +258,29 @@ mod tests {
         assert!(e.message.contains("body.children[1].paragraph.rich_text[0].text.content.length should be ≤ `2000`, instead was `2001`"), "{}", e.message);
         assert!(children(&json!([para(&"a".repeat(2_000))]), "body.children").is_ok());
         let url = format!("https://x/{}", "a".repeat(2_000));
-        let e = rich_text(&json!([{"text": {"content": "l", "link": {"url": url}}}]), "body.rich_text").unwrap_err();
+        let e = rich_text(
+            &json!([{"text": {"content": "l", "link": {"url": url}}}]),
+            "body.rich_text",
+        )
+        .unwrap_err();
         assert!(e.message.contains("text.link.url.length"));
-        let e = rich_text(&json!([{"type": "equation", "equation": {"expression": "x".repeat(1_001)}}]), "r").unwrap_err();
-        assert!(e.message.contains("equation.expression.length should be ≤ `1000`"));
-        let items: Vec<Value> = (0..101).map(|_| json!({"text": {"content": "a"}})).collect();
+        let e = rich_text(
+            &json!([{"type": "equation", "equation": {"expression": "x".repeat(1_001)}}]),
+            "r",
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("equation.expression.length should be ≤ `1000`")
+        );
+        let items: Vec<Value> = (0..101)
+            .map(|_| json!({"text": {"content": "a"}}))
+            .collect();
         let e = rich_text(&Value::Array(items), "body.rich_text").unwrap_err();
-        assert!(e.message.contains("body.rich_text.length should be ≤ `100`"));
+        assert!(
+            e.message
+                .contains("body.rich_text.length should be ≤ `100`")
+        );
     }
 
     #[test]
@@ -244,8 +298,15 @@ mod tests {
         assert!(body_size(MAX_BODY_BYTES).is_ok());
         assert!(body_size(MAX_BODY_BYTES + 1).is_err());
         let e = properties(&json!({"Mail": {"email": "a".repeat(201)}})).unwrap_err();
-        assert!(e.message.contains("body.properties.Mail.email.length should be ≤ `200`"));
-        let e = properties(&json!({"Name": {"title": [{"text": {"content": "a".repeat(2_001)}}]}})).unwrap_err();
-        assert!(e.message.contains("body.properties.Name.title[0].text.content.length"));
+        assert!(
+            e.message
+                .contains("body.properties.Mail.email.length should be ≤ `200`")
+        );
+        let e = properties(&json!({"Name": {"title": [{"text": {"content": "a".repeat(2_001)}}]}}))
+            .unwrap_err();
+        assert!(
+            e.message
+                .contains("body.properties.Name.title[0].text.content.length")
+        );
     }
 }

@@ -31,7 +31,14 @@ pub struct PendingEvent {
 }
 
 impl PendingEvent {
-    pub fn new(kind: &str, entity_type: &str, entity_id: &str, data: Value, author_id: &str, author_type: &str) -> PendingEvent {
+    pub fn new(
+        kind: &str,
+        entity_type: &str,
+        entity_id: &str,
+        data: Value,
+        author_id: &str,
+        author_type: &str,
+    ) -> PendingEvent {
         PendingEvent {
             kind: kind.to_string(),
             entity_id: entity_id.to_string(),
@@ -145,7 +152,10 @@ pub async fn deliver(
 }
 
 /// Sends the unsigned verification handshake `{"verification_token": "..."}`; answers the status.
-pub async fn send_verification(http: &reqwest::Client, target: &WebhookTarget) -> Result<u16, reqwest::Error> {
+pub async fn send_verification(
+    http: &reqwest::Client,
+    target: &WebhookTarget,
+) -> Result<u16, reqwest::Error> {
     let resp = http
         .post(&target.url)
         .json(&json!({"verification_token": target.verification_token}))

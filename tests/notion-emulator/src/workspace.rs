@@ -170,7 +170,9 @@ impl Workspace {
         if let Some(ds) = self.data_sources.get(id) {
             return ds["parent"]["database_id"].as_str().map(str::to_string);
         }
-        self.blocks.get(id).and_then(|b| parent_target(&b["parent"]))
+        self.blocks
+            .get(id)
+            .and_then(|b| parent_target(&b["parent"]))
     }
 
     /// The page whose body holds `id` (itself for a page).
@@ -230,7 +232,10 @@ impl Workspace {
 
     /// Every child id including trashed ones (internal walks).
     pub fn raw_children(&self, container: &str) -> &[String] {
-        self.children.get(container).map(Vec::as_slice).unwrap_or(&[])
+        self.children
+            .get(container)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     fn synced_source(&self, id: &str) -> String {
@@ -329,7 +334,10 @@ impl Workspace {
 
     pub fn render_data_source(&self, id: &str) -> Option<Value> {
         let mut ds = self.data_sources.get(id)?.clone();
-        let db_id = ds["parent"]["database_id"].as_str().unwrap_or_default().to_string();
+        let db_id = ds["parent"]["database_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if let Some(db) = self.databases.get(&db_id) {
             ds["database_parent"] = db["parent"].clone();
             ds["is_inline"] = db["is_inline"].clone();
@@ -358,7 +366,10 @@ impl Workspace {
     }
 
     pub fn rows_of(&self, data_source_id: &str) -> &[String] {
-        self.rows.get(data_source_id).map(Vec::as_slice).unwrap_or(&[])
+        self.rows
+            .get(data_source_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     // ---------------------------------------------------------------- insertion
@@ -421,7 +432,10 @@ impl Workspace {
             let p = &self.pages[id];
             (
                 p["created_time"].as_str().unwrap_or_default().to_string(),
-                p["created_by"]["id"].as_str().unwrap_or_default().to_string(),
+                p["created_by"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 page_title(p),
             )
         } else {
@@ -490,7 +504,10 @@ impl Workspace {
             Some("workspace") => self.top_level.push(id.to_string()),
             Some("data_source_id") => {
                 if let Some(ds) = parent["data_source_id"].as_str() {
-                    self.rows.entry(ds.to_string()).or_default().push(id.to_string());
+                    self.rows
+                        .entry(ds.to_string())
+                        .or_default()
+                        .push(id.to_string());
                 }
             }
             _ => {
@@ -610,7 +627,10 @@ impl Workspace {
             normalize_times(&mut page);
             // Old-style database parents point at the database's first data source.
             if page["parent"]["type"] == "database_id" {
-                let db = page["parent"]["database_id"].as_str().unwrap_or_default().to_string();
+                let db = page["parent"]["database_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 if let Some(ds) = ws.data_sources_of(&db).first() {
                     page["parent"] = shapes::parent_data_source(ds, &db);
                 }
@@ -680,7 +700,8 @@ impl Workspace {
         ws.comments = array(doc, "comments");
         if let Some(map) = doc["templates"].as_object() {
             for (ds, list) in map {
-                ws.templates.insert(ds.clone(), list.as_array().cloned().unwrap_or_default());
+                ws.templates
+                    .insert(ds.clone(), list.as_array().cloned().unwrap_or_default());
             }
         }
         Ok(ws)
@@ -688,7 +709,11 @@ impl Workspace {
 
     /// Dumps the workspace in the `from_json` format.
     pub fn to_json(&self) -> Value {
-        let pages: Vec<Value> = self.page_order.iter().filter_map(|id| self.pages.get(id).cloned()).collect();
+        let pages: Vec<Value> = self
+            .page_order
+            .iter()
+            .filter_map(|id| self.pages.get(id).cloned())
+            .collect();
         let databases: Vec<Value> = self
             .database_order
             .iter()
@@ -701,9 +726,14 @@ impl Workspace {
             .collect();
         let mut blocks = Vec::new();
         let mut seen = HashSet::new();
-        let containers: Vec<String> = self.page_order.iter().cloned().collect();
+        let containers: Vec<String> = self.page_order.to_vec();
         for container in containers {
-            let mut stack: Vec<String> = self.raw_children(&container).iter().rev().cloned().collect();
+            let mut stack: Vec<String> = self
+                .raw_children(&container)
+                .iter()
+                .rev()
+                .cloned()
+                .collect();
             while let Some(id) = stack.pop() {
                 if !seen.insert(id.clone()) {
                     continue;

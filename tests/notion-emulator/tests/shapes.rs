@@ -59,9 +59,15 @@ async fn all_blocks_below(api: &Api, page: &str) -> Vec<Value> {
 async fn blocks_match_recorded_keys_per_type() {
     let api = Api::default().await;
     let showcase = api.emu().find_page("Block Showcase").unwrap();
-    let (status, list) = api.get(&format!("/v1/blocks/{showcase}/children?page_size=100")).await;
+    let (status, list) = api
+        .get(&format!("/v1/blocks/{showcase}/children?page_size=100"))
+        .await;
     assert_eq!(status, 200);
-    assert_same_keys("block children list", &list, &fixture("block-children-mixed.json"));
+    assert_same_keys(
+        "block children list",
+        &list,
+        &fixture("block-children-mixed.json"),
+    );
     let ours = all_blocks_below(&api, &showcase).await;
     let theirs = fixture_blocks();
     let mut compared = 0;
@@ -75,7 +81,10 @@ async fn blocks_match_recorded_keys_per_type() {
     }
     let covered: std::collections::BTreeSet<String> = ours.iter().map(block_key).collect();
     for key in theirs.keys() {
-        assert!(covered.contains(key), "the showcase lacks recorded block type {key}");
+        assert!(
+            covered.contains(key),
+            "the showcase lacks recorded block type {key}"
+        );
     }
     assert!(compared > 30, "compared only {compared} blocks");
 }
@@ -89,11 +98,17 @@ async fn rich_text_items_match_recorded_keys() {
         .into_iter()
         .flat_map(|b| {
             let kind = b["type"].as_str().unwrap().to_string();
-            b[&kind]["rich_text"].as_array().cloned().unwrap_or_default()
+            b[&kind]["rich_text"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
         })
         .collect();
     let mut theirs = BTreeMap::new();
-    for name in ["block-children-rich-text-annotations.json", "block-children-append-mentions.json"] {
+    for name in [
+        "block-children-rich-text-annotations.json",
+        "block-children-append-mentions.json",
+    ] {
         for b in fixture(name)["results"].as_array().unwrap() {
             let kind = b["type"].as_str().unwrap();
             for item in b[kind]["rich_text"].as_array().cloned().unwrap_or_default() {
@@ -114,7 +129,11 @@ async fn rich_text_items_match_recorded_keys() {
             })
             .unwrap_or_else(|| panic!("no rich text item of kind {key} in the showcase"));
         assert_same_keys(&format!("rich text {key}"), o, f);
-        assert_same_keys(&format!("rich text {key} annotations"), &o["annotations"], &f["annotations"]);
+        assert_same_keys(
+            &format!("rich text {key} annotations"),
+            &o["annotations"],
+            &f["annotations"],
+        );
         let t = o["type"].as_str().unwrap();
         assert_same_keys(&format!("rich text {key} payload"), &o[t], &f[t]);
     }
@@ -135,14 +154,27 @@ async fn pages_databases_and_data_sources_match() {
     let two = emu
         .database_ids()
         .into_iter()
-        .find(|db| emu.data_source_ids().len() > 1 && api.emu().workspace_json()["data_sources"].as_array().unwrap().iter().filter(|d| d["parent"]["database_id"] == db.as_str()).count() == 2)
+        .find(|db| {
+            emu.data_source_ids().len() > 1
+                && api.emu().workspace_json()["data_sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|d| d["parent"]["database_id"] == db.as_str())
+                    .count()
+                    == 2
+        })
         .unwrap();
     let (status, db) = api.get(&format!("/v1/databases/{two}")).await;
     assert_eq!(status, 200);
     let recorded = fixture("database-two-data-sources.json");
     assert_same_keys("database", &db, &recorded);
     assert_eq!(db["data_sources"].as_array().unwrap().len(), 2);
-    assert_same_keys("database data_sources entry", &db["data_sources"][0], &recorded["data_sources"][0]);
+    assert_same_keys(
+        "database data_sources entry",
+        &db["data_sources"][0],
+        &recorded["data_sources"][0],
+    );
 
     let ds_id = db["data_sources"][0]["id"].as_str().unwrap().to_string();
     let (status, ds) = api.get(&format!("/v1/data_sources/{ds_id}")).await;
@@ -151,12 +183,16 @@ async fn pages_databases_and_data_sources_match() {
     assert_same_keys("data source", &ds, &recorded);
     let mut recorded_by_type = BTreeMap::new();
     for p in recorded["properties"].as_object().unwrap().values() {
-        recorded_by_type.entry(p["type"].as_str().unwrap().to_string()).or_insert(p.clone());
+        recorded_by_type
+            .entry(p["type"].as_str().unwrap().to_string())
+            .or_insert(p.clone());
     }
     let mut checked = 0;
     for p in ds["properties"].as_object().unwrap().values() {
         let t = p["type"].as_str().unwrap();
-        let Some(f) = recorded_by_type.get(t) else { continue };
+        let Some(f) = recorded_by_type.get(t) else {
+            continue;
+        };
         assert_same_keys(&format!("schema property {t}"), p, f);
         if t != "relation" {
             assert_same_keys(&format!("schema config {t}"), &p[t], &f[t]);
@@ -174,14 +210,20 @@ async fn pages_databases_and_data_sources_match() {
     assert_same_keys("row parent", &row["parent"], &recorded["parent"]);
     let mut recorded_by_type = BTreeMap::new();
     for p in recorded["properties"].as_object().unwrap().values() {
-        recorded_by_type.entry(p["type"].as_str().unwrap().to_string()).or_insert(p.clone());
+        recorded_by_type
+            .entry(p["type"].as_str().unwrap().to_string())
+            .or_insert(p.clone());
     }
     for p in row["properties"].as_object().unwrap().values() {
         let t = p["type"].as_str().unwrap();
-        let Some(f) = recorded_by_type.get(t) else { continue };
+        let Some(f) = recorded_by_type.get(t) else {
+            continue;
+        };
         assert_same_keys(&format!("row property {t}"), p, f);
         match (&p[t], &f[t]) {
-            (Value::Object(_), Value::Object(_)) if !["created_by", "last_edited_by"].contains(&t) => {
+            (Value::Object(_), Value::Object(_))
+                if !["created_by", "last_edited_by"].contains(&t) =>
+            {
                 assert_same_keys(&format!("row value {t}"), &p[t], &f[t]);
             }
             (Value::Array(a), Value::Array(b)) if !a.is_empty() && !b.is_empty() => {
@@ -191,32 +233,76 @@ async fn pages_databases_and_data_sources_match() {
         }
     }
     // The showcase row relation holds > 25 references: cut at 25 with has_more.
-    assert_eq!(row["properties"]["Related"]["relation"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        row["properties"]["Related"]["relation"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
     assert_eq!(row["properties"]["Related"]["has_more"], true);
 }
 
 #[tokio::test]
 async fn lists_match_search_users_comments_query() {
     let api = Api::default().await;
-    let (status, search) = api.post("/v1/search", json!({"filter": {"property": "object", "value": "page"}, "page_size": 5})).await;
+    let (status, search) = api
+        .post(
+            "/v1/search",
+            json!({"filter": {"property": "object", "value": "page"}, "page_size": 5}),
+        )
+        .await;
     assert_eq!(status, 200);
     let recorded = fixture("search-pages.json");
     assert_same_keys("search list", &search, &recorded);
-    assert_same_keys("search page", first_result(&search), first_result(&recorded));
+    assert_same_keys(
+        "search page",
+        first_result(&search),
+        first_result(&recorded),
+    );
 
-    let (_, search) = api.post("/v1/search", json!({"filter": {"property": "object", "value": "data_source"}})).await;
+    let (_, search) = api
+        .post(
+            "/v1/search",
+            json!({"filter": {"property": "object", "value": "data_source"}}),
+        )
+        .await;
     let recorded = fixture("search-data-sources.json");
-    assert_same_keys("search data source", first_result(&search), first_result(&recorded));
-    assert!(search["results"].as_array().unwrap().iter().all(|r| r["object"] == "data_source"));
+    assert_same_keys(
+        "search data source",
+        first_result(&search),
+        first_result(&recorded),
+    );
+    assert!(
+        search["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["object"] == "data_source")
+    );
 
     let (status, users) = api.get("/v1/users").await;
     assert_eq!(status, 200);
     let recorded = fixture("users-list.json");
     assert_same_keys("users list", &users, &recorded);
-    let person = users["results"].as_array().unwrap().iter().find(|u| u["type"] == "person").unwrap();
-    let bot = users["results"].as_array().unwrap().iter().find(|u| u["type"] == "bot").unwrap();
+    let person = users["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["type"] == "person")
+        .unwrap();
+    let bot = users["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["type"] == "bot")
+        .unwrap();
     assert_same_keys("person", person, &recorded["results"][0]);
-    assert_same_keys("person.person", &person["person"], &recorded["results"][0]["person"]);
+    assert_same_keys(
+        "person.person",
+        &person["person"],
+        &recorded["results"][0]["person"],
+    );
     assert_same_keys("bot", bot, &recorded["results"][1]);
     assert_same_keys("bot.bot", &bot["bot"], &recorded["results"][1]["bot"]);
 
@@ -233,9 +319,18 @@ async fn lists_match_search_users_comments_query() {
     assert_same_keys("comment", first_result(&comments), first_result(&recorded));
 
     let ds = &api.emu().data_source_ids()[0];
-    let (status, q) = api.post(&format!("/v1/data_sources/{ds}/query"), json!({"page_size": 2})).await;
+    let (status, q) = api
+        .post(
+            &format!("/v1/data_sources/{ds}/query"),
+            json!({"page_size": 2}),
+        )
+        .await;
     assert_eq!(status, 200);
-    assert_same_keys("query list", &q, &fixture("data-source-query-rollups-has-more.json"));
+    assert_same_keys(
+        "query list",
+        &q,
+        &fixture("data-source-query-rollups-has-more.json"),
+    );
     assert_eq!(q["has_more"], true);
 
     let (status, t) = api.get(&format!("/v1/data_sources/{ds}/templates")).await;
@@ -249,21 +344,52 @@ async fn property_items_and_markdown_match() {
     let ds = api.emu().data_source_ids()[0].clone();
     let row = api.emu().row_ids(&ds)[0].clone();
     let page = api.emu().page_json(&row).unwrap();
-    let estimate_id = page["properties"]["Estimate"]["id"].as_str().unwrap().to_string();
-    let (status, item) = api.get(&format!("/v1/pages/{row}/properties/{estimate_id}")).await;
+    let estimate_id = page["properties"]["Estimate"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, item) = api
+        .get(&format!("/v1/pages/{row}/properties/{estimate_id}"))
+        .await;
     assert_eq!(status, 200, "{item}");
-    assert_same_keys("number property item", &item, &fixture("property-item-number.json"));
+    assert_same_keys(
+        "number property item",
+        &item,
+        &fixture("property-item-number.json"),
+    );
 
-    let related_id = page["properties"]["Related"]["id"].as_str().unwrap().to_string();
-    let (status, list) = api.get(&format!("/v1/pages/{row}/properties/{related_id}")).await;
+    let related_id = page["properties"]["Related"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, list) = api
+        .get(&format!("/v1/pages/{row}/properties/{related_id}"))
+        .await;
     assert_eq!(status, 200, "{list}");
     let recorded = fixture("property-item-relation-list.json");
     assert_same_keys("relation property list", &list, &recorded);
-    assert_same_keys("relation property_item", &list["property_item"], &recorded["property_item"]);
-    assert_same_keys("relation item", first_result(&list), first_result(&recorded));
-    assert_eq!(list["results"].as_array().unwrap().len(), 29, "full relation beyond 25");
+    assert_same_keys(
+        "relation property_item",
+        &list["property_item"],
+        &recorded["property_item"],
+    );
+    assert_same_keys(
+        "relation item",
+        first_result(&list),
+        first_result(&recorded),
+    );
+    assert_eq!(
+        list["results"].as_array().unwrap().len(),
+        29,
+        "full relation beyond 25"
+    );
 
-    let (status, md) = api.get(&format!("/v1/pages/{}/markdown", api.emu().top_level_ids()[0])).await;
+    let (status, md) = api
+        .get(&format!(
+            "/v1/pages/{}/markdown",
+            api.emu().top_level_ids()[0]
+        ))
+        .await;
     assert_eq!(status, 200);
     assert_same_keys("page markdown", &md, &fixture("page-markdown.json"));
     assert!(md["markdown"].as_str().unwrap().contains("<page url="));
@@ -274,32 +400,62 @@ async fn errors_match_recorded_envelopes() {
     let api = Api::default().await;
     let (status, e) = api.get("/v1/invalid").await;
     assert_eq!(status, 400);
-    assert_same_keys("invalid_request_url", &e, &fixture("error-invalid-request-url.json"));
+    assert_same_keys(
+        "invalid_request_url",
+        &e,
+        &fixture("error-invalid-request-url.json"),
+    );
+    assert_eq!(e["code"], "invalid_request_url");
+
+    let (status, e) = common::send(api.req(reqwest::Method::PUT, "/v1/search")).await;
+    assert_eq!(status, 400, "unknown method on a known path");
     assert_eq!(e["code"], "invalid_request_url");
 
     let (status, e) = api.get_as("ntn_not_a_token", "/v1/users").await;
     assert_eq!(status, 401);
     assert_same_keys("unauthorized", &e, &fixture("error-unauthorized.json"));
 
-    let (status, e) = api.get("/v1/pages/7855b161-f63e-4683-b7c7-8ca6e97ee266").await;
+    let (status, e) = api
+        .get("/v1/pages/7855b161-f63e-4683-b7c7-8ca6e97ee266")
+        .await;
     assert_eq!(status, 404);
     let recorded = fixture("error-object-not-found.json");
     assert_same_keys("object_not_found", &e, &recorded);
-    assert_same_keys("object_not_found additional_data", &e["additional_data"], &recorded["additional_data"]);
+    assert_same_keys(
+        "object_not_found additional_data",
+        &e["additional_data"],
+        &recorded["additional_data"],
+    );
 
     let (status, e) = api.get("/v1/pages/not-a-uuid").await;
     assert_eq!(status, 400);
-    assert_same_keys("validation_error", &e, &fixture("error-validation-error.json"));
+    assert_same_keys(
+        "validation_error",
+        &e,
+        &fixture("error-validation-error.json"),
+    );
     assert!(e["message"].as_str().unwrap().contains("path.page_id"));
 
-    let resp = api.http.get(api.url("/v1/users")).bearer_auth(&api.token.access_token).send().await.unwrap();
+    let resp = api
+        .http
+        .get(api.url("/v1/users"))
+        .bearer_auth(&api.token.access_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     assert!(resp.headers().contains_key("x-request-id"));
     let e: Value = resp.json().await.unwrap();
     assert_eq!(e["code"], "missing_version");
     assert!(e["request_id"].is_string());
 
-    let resp = api.req(reqwest::Method::POST, "/v1/search").header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let resp = api
+        .req(reqwest::Method::POST, "/v1/search")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     let e: Value = resp.json().await.unwrap();
     assert_eq!(e["code"], "invalid_json");

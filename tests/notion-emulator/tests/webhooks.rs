@@ -29,7 +29,9 @@ async fn receiver(inbox: Arc<Mutex<Inbox>>) -> String {
             let inbox = inbox.clone();
             async move {
                 let mut inbox = inbox.lock().unwrap();
-                let sig = headers.get("x-notion-signature").map(|v| v.to_str().unwrap().to_string());
+                let sig = headers
+                    .get("x-notion-signature")
+                    .map(|v| v.to_str().unwrap().to_string());
                 inbox.received.push((sig, body));
                 if inbox.fail_first > 0 {
                     inbox.fail_first -= 1;
@@ -61,16 +63,25 @@ async fn wait_for(inbox: &Arc<Mutex<Inbox>>, n: usize) {
         }
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    panic!("expected {n} webhook requests, got {}", inbox.lock().unwrap().received.len());
+    panic!(
+        "expected {n} webhook requests, got {}",
+        inbox.lock().unwrap().received.len()
+    );
 }
 
 #[tokio::test]
 async fn edits_emit_signed_events_with_retries() {
-    let inbox = Arc::new(Mutex::new(Inbox { fail_first: 1, ..Inbox::default() }));
+    let inbox = Arc::new(Mutex::new(Inbox {
+        fail_first: 1,
+        ..Inbox::default()
+    }));
     let url = receiver(inbox.clone()).await;
     let token = "secret_verification_token";
     let api = Api::start(EmulatorConfig {
-        webhook: Some(WebhookTarget { url, verification_token: token.to_string() }),
+        webhook: Some(WebhookTarget {
+            url,
+            verification_token: token.to_string(),
+        }),
         webhook_retry_delay: Duration::from_millis(20),
         ..EmulatorConfig::default()
     })
@@ -94,12 +105,29 @@ async fn edits_emit_signed_events_with_retries() {
     assert_eq!(retry["api_version"], "2026-03-11");
     assert_eq!(retry["data"]["parent"]["type"], "space");
     assert_eq!(retry["data"]["updated_properties"], json!(["title"]));
-    for key in ["id", "timestamp", "workspace_id", "workspace_name", "subscription_id", "integration_id", "type", "authors", "accessible_by", "attempt_number", "api_version", "entity", "data"] {
+    for key in [
+        "id",
+        "timestamp",
+        "workspace_id",
+        "workspace_name",
+        "subscription_id",
+        "integration_id",
+        "type",
+        "authors",
+        "accessible_by",
+        "attempt_number",
+        "api_version",
+        "entity",
+        "data",
+    ] {
         assert!(retry.get(key).is_some(), "envelope lacks {key}");
     }
     let recorded = common::fixture("webhook-page-properties-updated.json");
     for key in common::keys(&recorded) {
-        assert!(retry.get(&key).is_some(), "envelope lacks recorded key {key}");
+        assert!(
+            retry.get(&key).is_some(),
+            "envelope lacks recorded key {key}"
+        );
     }
     for _ in 0..50 {
         if !api.emu().webhook_deliveries().is_empty() {
@@ -118,7 +146,10 @@ async fn api_writes_emit_events_and_handshake_is_unsigned() {
     let inbox = Arc::new(Mutex::new(Inbox::default()));
     let url = receiver(inbox.clone()).await;
     let api = Api::default().await;
-    api.emu().set_webhook(Some(WebhookTarget { url, verification_token: "secret_t".into() }));
+    api.emu().set_webhook(Some(WebhookTarget {
+        url,
+        verification_token: "secret_t".into(),
+    }));
     let status = api.emu().send_webhook_verification().await.unwrap();
     assert_eq!(status, 200);
     wait_for(&inbox, 1).await;
@@ -136,28 +167,61 @@ async fn api_writes_emit_events_and_handshake_is_unsigned() {
         .await;
     assert_eq!(status, 200, "{created}");
     let (status, _) = api
-        .patch(&format!("/v1/blocks/{}/children", created["id"].as_str().unwrap()), json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": "hi"}}]}}]}))
+        .patch(
+            &format!("/v1/blocks/{}/children", created["id"].as_str().unwrap()),
+            json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": "hi"}}]}}]}),
+        )
         .await;
     assert_eq!(status, 200);
     api.emu().trash_page(created["id"].as_str().unwrap(), true);
     api.emu().trash_page(created["id"].as_str().unwrap(), false);
-    let types: Vec<String> = api.emu().webhook_events().iter().map(|e| e["type"].as_str().unwrap().to_string()).collect();
-    for t in ["page.created", "page.content_updated", "page.deleted", "page.undeleted"] {
+    let types: Vec<String> = api
+        .emu()
+        .webhook_events()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_string())
+        .collect();
+    for t in [
+        "page.created",
+        "page.content_updated",
+        "page.deleted",
+        "page.undeleted",
+    ] {
         assert!(types.iter().any(|x| x == t), "missing {t} in {types:?}");
     }
-    let created_event = api.emu().webhook_events().into_iter().find(|e| e["type"] == "page.created").unwrap();
+    let created_event = api
+        .emu()
+        .webhook_events()
+        .into_iter()
+        .find(|e| e["type"] == "page.created")
+        .unwrap();
     assert_eq!(created_event["authors"][0]["type"], "bot");
-    assert_eq!(created_event["data"]["parent"], json!({"id": parent, "type": "page"}));
+    assert_eq!(
+        created_event["data"]["parent"],
+        json!({"id": parent, "type": "page"})
+    );
 
     let ds = api.emu().data_source_ids()[0].clone();
     let row = api.emu().row_ids(&ds)[0].clone();
-    api.emu().update_properties(&row, &json!({"Done": {"checkbox": true}})).unwrap();
+    api.emu()
+        .update_properties(&row, &json!({"Done": {"checkbox": true}}))
+        .unwrap();
     let events = api.emu().webhook_events();
     assert!(events.iter().any(|e| e["type"] == "data_source.content_updated" && e["entity"]["id"] == ds.as_str()));
 
-    let (status, _) = api.post("/v1/comments", json!({"parent": {"page_id": parent}, "rich_text": [{"text": {"content": "Nice"}}]})).await;
+    let (status, _) = api
+        .post(
+            "/v1/comments",
+            json!({"parent": {"page_id": parent}, "rich_text": [{"text": {"content": "Nice"}}]}),
+        )
+        .await;
     assert_eq!(status, 200);
-    let comment = api.emu().webhook_events().into_iter().find(|e| e["type"] == "comment.created").unwrap();
+    let comment = api
+        .emu()
+        .webhook_events()
+        .into_iter()
+        .find(|e| e["type"] == "comment.created")
+        .unwrap();
     assert_eq!(comment["data"]["page_id"], parent);
 
     wait_for(&inbox, 1 + api.emu().webhook_events().len()).await;

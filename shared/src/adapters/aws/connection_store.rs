@@ -16,7 +16,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
 use time::OffsetDateTime;
 
-use super::error::{backoff, build_error, is_conditional_failure, store_error, transaction_conflict};
+use super::error::{
+    backoff, build_error, is_conditional_failure, store_error, transaction_conflict,
+};
 use super::item::{Item, get_n, get_s, n, opt_n, s};
 use crate::domain::connection::owner_claim_key;
 use crate::domain::timestamp::{from_millis, to_millis};
@@ -44,7 +46,10 @@ impl DynamoConnectionStore {
 }
 
 fn claim_pk(connection: &Connection) -> String {
-    format!("owner#{}", owner_claim_key(&connection.end_user.id, &connection.workspace.id))
+    format!(
+        "owner#{}",
+        owner_claim_key(&connection.end_user.id, &connection.workspace.id)
+    )
 }
 
 fn to_item(connection: &Connection) -> Result<Item, StoreError> {
@@ -129,7 +134,9 @@ impl ConnectionStore for DynamoConnectionStore {
         match result {
             Ok(_) => Ok(created),
             Err(err) => match transaction_conflict(&err) {
-                Some(failed) if failed.contains(&0) => Err(StoreError::DuplicateId { id: created.id }),
+                Some(failed) if failed.contains(&0) => {
+                    Err(StoreError::DuplicateId { id: created.id })
+                }
                 Some(failed) if failed.contains(&1) => match self.claimed_by(&claim).await? {
                     Some(existing) => Err(StoreError::ConnectionExists { existing }),
                     None => Err(StoreError::Contended { attempts: 1 }),
@@ -154,7 +161,9 @@ impl ConnectionStore for DynamoConnectionStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(&updated)?))
-            .condition_expression("version = :expected AND end_user_id = :user AND workspace_id = :workspace")
+            .condition_expression(
+                "version = :expected AND end_user_id = :user AND workspace_id = :workspace",
+            )
             .expression_attribute_values(":expected", n(connection.version))
             .expression_attribute_values(":user", s(connection.end_user.id.as_str()))
             .expression_attribute_values(":workspace", s(&connection.workspace.id))
@@ -235,7 +244,11 @@ impl ConnectionStore for DynamoConnectionStore {
             let result = self
                 .client
                 .transact_write_items()
-                .transact_items(TransactWriteItem::builder().delete(delete_connection).build())
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .delete(delete_connection)
+                        .build(),
+                )
                 .transact_items(TransactWriteItem::builder().delete(delete_claim).build())
                 .send()
                 .await;
@@ -366,4 +379,3 @@ impl ConnectionStore for DynamoConnectionStore {
         }
     }
 }
-

@@ -20,7 +20,9 @@ pub(crate) fn n(value: impl std::fmt::Display) -> AttributeValue {
 pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Ok(value),
-        _ => Err(StoreError::Corrupt(format!("attribute {name} is missing or not a string"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "attribute {name} is missing or not a string"
+        ))),
     }
 }
 
@@ -32,8 +34,7 @@ pub(crate) fn opt_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 }
 
 pub(crate) fn get_n<T: FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
-    opt_n(item, name)?
-        .ok_or_else(|| StoreError::Corrupt(format!("attribute {name} is missing")))
+    opt_n(item, name)?.ok_or_else(|| StoreError::Corrupt(format!("attribute {name} is missing")))
 }
 
 pub(crate) fn opt_n<T: FromStr>(item: &Item, name: &str) -> Result<Option<T>, StoreError> {
@@ -43,7 +44,8 @@ pub(crate) fn opt_n<T: FromStr>(item: &Item, name: &str) -> Result<Option<T>, St
             .parse()
             .map(Some)
             .map_err(|_| StoreError::Corrupt(format!("attribute {name} is not a valid number"))),
-        Some(_) => Err(StoreError::Corrupt(format!("attribute {name} is not a number"))),
+        Some(_) => Err(StoreError::Corrupt(format!(
+            "attribute {name} is not a number"
+        ))),
     }
 }
-

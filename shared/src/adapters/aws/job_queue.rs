@@ -166,11 +166,13 @@ impl JobQueue for SqsJobQueue {
                     }
                     Err(err) => {
                         let message = DisplayErrorContext(&err).to_string();
-                        report.failed.extend(pending.iter().map(|&index| SendFailure {
-                            index,
-                            code: "RequestFailed".into(),
-                            message: message.clone(),
-                        }));
+                        report
+                            .failed
+                            .extend(pending.iter().map(|&index| SendFailure {
+                                index,
+                                code: "RequestFailed".into(),
+                                message: message.clone(),
+                            }));
                         break;
                     }
                 };
@@ -203,7 +205,8 @@ impl JobQueue for SqsJobQueue {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Vec<ReceivedJob>, QueueError> {
-        self.receive_from(&self.queue_url, max, visibility, wait).await
+        self.receive_from(&self.queue_url, max, visibility, wait)
+            .await
     }
 
     async fn ack(&self, receipt: &ReceiptHandle) -> Result<(), QueueError> {

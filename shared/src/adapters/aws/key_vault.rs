@@ -86,13 +86,18 @@ impl KeyVault for KmsKeyVault {
             .await;
         match result {
             Ok(output) => {
-                let plaintext = Zeroizing::new(output.plaintext.map(Blob::into_inner).unwrap_or_default());
+                let plaintext =
+                    Zeroizing::new(output.plaintext.map(Blob::into_inner).unwrap_or_default());
                 crypto::key_from_slice(&plaintext).map_err(|_| KeyVaultError::Denied)
             }
             Err(err)
                 if matches!(
                     err.code(),
-                    Some("InvalidCiphertextException" | "IncorrectKeyException" | "AccessDeniedException")
+                    Some(
+                        "InvalidCiphertextException"
+                            | "IncorrectKeyException"
+                            | "AccessDeniedException"
+                    )
                 ) =>
             {
                 Err(KeyVaultError::Denied)

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, TableStatus,
     TimeToLiveSpecification, TimeToLiveStatus,
 };
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sqs::types::QueueAttributeName;
 use thiserror::Error;
 
@@ -33,8 +33,9 @@ const DLQ_RETENTION_SECONDS: u32 = 1_209_600;
 pub struct ProvisionOptions {
     pub max_receive_count: u32,
     pub visibility_timeout: Duration,
-    /// Secrets to create when they do not exist yet (existing ones are left alone).
-    pub secrets: Vec<(SecretName, SecretString)>,
+    /// Secrets that must exist: created with the given value when missing (existing ones are
+    /// left alone); without a value, a missing secret is reported in `missing_secrets`.
+    pub secrets: Vec<(SecretName, Option<SecretString>)>,
 }
 
 impl Default for ProvisionOptions {
@@ -55,6 +56,8 @@ pub struct Provisioned {
     pub kms_key_arn: String,
     /// Human-readable notes of what this run created (empty on a second run).
     pub created: Vec<String>,
+    /// Secret ids that do not exist and had no value to create them with.
+    pub missing_secrets: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -99,14 +102,16 @@ pub async fn provision(
 ) -> Result<Provisioned, ProvisionError> {
     let mut created = Vec::new();
     create_tables(clients, resources, &mut created).await?;
-    let (sync_queue_url, sync_dlq_url) = create_queues(clients, resources, options, &mut created).await?;
+    let (sync_queue_url, sync_dlq_url) =
+        create_queues(clients, resources, options, &mut created).await?;
     let kms_key_arn = create_key(clients, resources, &mut created).await?;
-    create_secrets(clients, resources, options, &mut created).await?;
+    let missing_secrets = create_secrets(clients, resources, options, &mut created).await?;
     Ok(Provisioned {
         sync_queue_url,
         sync_dlq_url,
         kms_key_arn,
         created,
+        missing_secrets,
     })
 }
 
@@ -200,7 +205,12 @@ async fn create_table(
     match request.send().await {
         Ok(_) => created.push(format!("table {name}")),
         Err(err) if err.code() == Some("ResourceInUseException") => {}
-        Err(err) => return Err(fail(format!("create table {name}"), DisplayErrorContext(&err))),
+        Err(err) => {
+            return Err(fail(
+                format!("create table {name}"),
+                DisplayErrorContext(&err),
+            ));
+        }
     }
     // A new table takes a few seconds to become usable on AWS (moto: at once).
     for _ in 0..120 {
@@ -224,11 +234,19 @@ async fn enable_ttl(db: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), Pr
         .table_name(table)
         .send()
         .await
-        .map_err(|err| fail(format!("describe TTL of {table}"), DisplayErrorContext(&err)))?;
+        .map_err(|err| {
+            fail(
+                format!("describe TTL of {table}"),
+                DisplayErrorContext(&err),
+            )
+        })?;
     let status = current
         .time_to_live_description()
         .and_then(|d| d.time_to_live_status());
-    if matches!(status, Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)) {
+    if matches!(
+        status,
+        Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+    ) {
         return Ok(());
     }
     db.update_time_to_live()
@@ -256,7 +274,10 @@ async fn create_queues(
     let dlq_url = ensure_queue(
         sqs,
         &resources.sync_dlq_name,
-        vec![(QueueAttributeName::MessageRetentionPeriod, DLQ_RETENTION_SECONDS.to_string())],
+        vec![(
+            QueueAttributeName::MessageRetentionPeriod,
+            DLQ_RETENTION_SECONDS.to_string(),
+        )],
         created,
     )
     .await?;
@@ -342,7 +363,12 @@ async fn create_key(
                 .ok_or_else(|| fail(format!("key {key_id}"), "no ARN"));
         }
         Err(err) if err.code() == Some("NotFoundException") => {}
-        Err(err) => return Err(fail(format!("describe key {key_id}"), DisplayErrorContext(&err))),
+        Err(err) => {
+            return Err(fail(
+                format!("describe key {key_id}"),
+                DisplayErrorContext(&err),
+            ));
+        }
     }
     let Some(_) = key_id.strip_prefix("alias/") else {
         return Err(fail(
@@ -363,7 +389,12 @@ async fn create_key(
         .arn()
         .map(str::to_owned)
         .ok_or_else(|| fail("create key", "no ARN"))?;
-    if let Err(err) = kms.enable_key_rotation().key_id(metadata.key_id()).send().await {
+    if let Err(err) = kms
+        .enable_key_rotation()
+        .key_id(metadata.key_id())
+        .send()
+        .await
+    {
         tracing::warn!(error = %DisplayErrorContext(&err), "could not enable key rotation");
     }
     kms.create_alias()
@@ -381,15 +412,25 @@ async fn create_secrets(
     resources: &AwsResources,
     options: &ProvisionOptions,
     created: &mut Vec<String>,
-) -> Result<(), ProvisionError> {
+) -> Result<Vec<String>, ProvisionError> {
     let secrets = &clients.secrets;
+    let mut missing = Vec::new();
     for (name, value) in &options.secrets {
         let id = format!("{}{}", resources.secrets_prefix, name.as_str());
         match secrets.describe_secret().secret_id(&id).send().await {
             Ok(_) => continue,
             Err(err) if err.code() == Some("ResourceNotFoundException") => {}
-            Err(err) => return Err(fail(format!("describe secret {id}"), DisplayErrorContext(&err))),
+            Err(err) => {
+                return Err(fail(
+                    format!("describe secret {id}"),
+                    DisplayErrorContext(&err),
+                ));
+            }
         }
+        let Some(value) = value else {
+            missing.push(id);
+            continue;
+        };
         secrets
             .create_secret()
             .name(&id)
@@ -399,5 +440,5 @@ async fn create_secrets(
             .map_err(|err| fail(format!("create secret {id}"), DisplayErrorContext(&err)))?;
         created.push(format!("secret {id}"));
     }
-    Ok(())
+    Ok(missing)
 }

@@ -13,9 +13,12 @@
 //! consistent reads. Each write is one TransactWriteItems that moves the counter from the value it
 //! read to the next one and puts the records on the condition that they did not change since they
 //! were read; a lost race re-reads and retries. A cursor is therefore only committed after every
-//! smaller one, and a consistent reader that saw cursor N has seen every change up to N.
+//! smaller one. A listing first reads the counter (serializable with transactions), then queries
+//! the index up to that value with consistent reads: it sees a gap-free prefix of the stream, so a
+//! reader that saves its cursor sees every change exactly once.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -47,10 +50,15 @@ const MAX_ATTEMPTS: u32 = 12;
 /// Items a change listing evaluates at most while filters skip them.
 const MAX_SCANNED: usize = 10_000;
 
+/// Writers of one (connection, model) in this process take turns, so they do not burn retries
+/// racing each other; writers in other processes are kept in order by the conditions.
+type WriterLocks = Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
+
 #[derive(Debug, Clone)]
 pub struct DynamoRecordStore {
     client: Client,
     table: String,
+    writers: WriterLocks,
 }
 
 impl DynamoRecordStore {
@@ -58,7 +66,18 @@ impl DynamoRecordStore {
         Self {
             client,
             table: table.into(),
+            writers: WriterLocks::default(),
         }
+    }
+
+    fn writer_lock(&self, stream: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .writers
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        // Forget locks nobody holds or waits for, so the map stays small.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        Arc::clone(locks.entry(stream.to_owned()).or_default())
     }
 }
 
@@ -154,8 +173,14 @@ impl DynamoRecordStore {
             ("model".to_owned(), s(model)),
             ("record_id".to_owned(), s(id)),
             ("payload_hash".to_owned(), s(record.payload_hash.as_str())),
-            ("first_seen_at".to_owned(), n(to_millis(record.first_seen_at))),
-            ("last_modified_at".to_owned(), n(to_millis(record.last_modified_at))),
+            (
+                "first_seen_at".to_owned(),
+                n(to_millis(record.first_seen_at)),
+            ),
+            (
+                "last_modified_at".to_owned(),
+                n(to_millis(record.last_modified_at)),
+            ),
             ("last_action".to_owned(), s(record.last_action.as_str())),
             ("record_cursor".to_owned(), n(record.cursor.value())),
             ("change_key".to_owned(), s(change_key(model, record.cursor))),
@@ -191,7 +216,8 @@ impl DynamoRecordStore {
                         .item("chunk", s(chunk))
                         .build()
                         .map_err(build_error)?;
-                    ops.items.push(TransactWriteItem::builder().put(part).build());
+                    ops.items
+                        .push(TransactWriteItem::builder().put(part).build());
                     new_parts += 1;
                 }
                 item.insert("payload_parts".to_owned(), n(new_parts));
@@ -204,7 +230,8 @@ impl DynamoRecordStore {
                 .key("sk", s(format!("{}{index:04}", part_prefix(model, id))))
                 .build()
                 .map_err(build_error)?;
-            ops.items.push(TransactWriteItem::builder().delete(stale).build());
+            ops.items
+                .push(TransactWriteItem::builder().delete(stale).build());
         }
         ops.bytes += 1_000;
         let put = Put::builder().table_name(&self.table).set_item(Some(item));
@@ -214,12 +241,20 @@ impl DynamoRecordStore {
                 .condition_expression("record_cursor = :seen")
                 .expression_attribute_values(":seen", n(loaded.record.cursor.value())),
         };
-        ops.items.push(TransactWriteItem::builder().put(put.build().map_err(build_error)?).build());
+        ops.items.push(
+            TransactWriteItem::builder()
+                .put(put.build().map_err(build_error)?)
+                .build(),
+        );
         Ok(ops)
     }
 
     /// Consistent reads of the given items (BatchGetItem, retrying unprocessed keys).
-    async fn get_many(&self, pk: &str, sks: &[String]) -> Result<HashMap<String, Item>, StoreError> {
+    async fn get_many(
+        &self,
+        pk: &str,
+        sks: &[String],
+    ) -> Result<HashMap<String, Item>, StoreError> {
         let mut found = HashMap::new();
         for chunk in sks.chunks(100) {
             let keys: Vec<Item> = chunk
@@ -242,7 +277,12 @@ impl DynamoRecordStore {
                     .send()
                     .await
                     .map_err(store_error)?;
-                for item in output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                for item in output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
                     found.insert(get_s(&item, "sk")?.to_owned(), item);
                 }
                 request = output
@@ -259,7 +299,12 @@ impl DynamoRecordStore {
     }
 
     /// Fills in the payload of a record stored in parts.
-    async fn load_parts(&self, pk: &str, model: &str, loaded: &mut Loaded) -> Result<(), StoreError> {
+    async fn load_parts(
+        &self,
+        pk: &str,
+        model: &str,
+        loaded: &mut Loaded,
+    ) -> Result<(), StoreError> {
         if loaded.parts == 0 {
             return Ok(());
         }
@@ -360,8 +405,11 @@ impl DynamoRecordStore {
                 .set_expression_attribute_values(Some(counter_values(cursor, last)))
                 .build()
                 .map_err(build_error)?;
-            let mut transaction = vec![TransactWriteItem::builder().update(bump).build()];
-            transaction.extend(operations);
+            // The counter goes last: DynamoDB applies a transaction atomically anyway, and an
+            // emulator that applies operations one by one then never shows the new counter value
+            // before the records it covers.
+            let mut transaction = operations;
+            transaction.push(TransactWriteItem::builder().update(bump).build());
             let result = self
                 .client
                 .transact_write_items()
@@ -404,6 +452,8 @@ impl RecordStore for DynamoRecordStore {
     ) -> Result<Vec<WriteOutcome>, StoreError> {
         let pk = connection_id.to_string();
         let model = model.as_str();
+        let lock = self.writer_lock(&format!("{pk}#{model}"));
+        let _turn = lock.lock().await;
         let mut outcomes = Vec::with_capacity(writes.len());
         let mut start = 0;
         let mut chunk_limit = MAX_RECORDS_PER_TRANSACTION;
@@ -468,9 +518,18 @@ impl RecordStore for DynamoRecordStore {
         let pk = connection_id.to_string();
         let model = model.as_str();
         let limit = query.limit.max(1);
-        // Every cursor up to the counter's value is committed, so a listing that reaches the end
-        // may move past records the filters skipped up to there.
+        // The counter is read first (GetItem is serializable with transactions): every change up
+        // to its value is fully committed, so the listing stops there and never skips a cursor
+        // that is still being written. A listing that reaches it may also move past records the
+        // filters skipped.
         let latest = self.counter(&pk, model).await?;
+        if latest <= query.after {
+            return Ok(ChangePage {
+                records: Vec::new(),
+                next_cursor: query.after,
+                has_more: false,
+            });
+        }
         let mut page = ChangePage {
             records: Vec::new(),
             next_cursor: query.after,
@@ -480,7 +539,10 @@ impl RecordStore for DynamoRecordStore {
         let mut values = HashMap::from([
             (":pk".to_owned(), s(&pk)),
             (":from".to_owned(), s(change_key(model, query.after.next()))),
-            (":to".to_owned(), s(change_key(model, ChangeCursor::new(u64::MAX)))),
+            (
+                ":to".to_owned(),
+                s(change_key(model, ChangeCursor::new(u64::MAX))),
+            ),
         ]);
         if !query.actions.is_all() {
             let names: Vec<String> = query
@@ -552,7 +614,8 @@ impl RecordStore for DynamoRecordStore {
         connection_id: &ConnectionId,
         model: &RecordModel,
     ) -> Result<ChangeCursor, StoreError> {
-        self.counter(&connection_id.to_string(), model.as_str()).await
+        self.counter(&connection_id.to_string(), model.as_str())
+            .await
     }
 
     async fn list_ids(
@@ -584,7 +647,9 @@ impl RecordStore for DynamoRecordStore {
                 .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
                 .expression_attribute_values(":pk", s(&pk))
                 .expression_attribute_values(":prefix", s(record_sk(model, "")))
-                .set_filter_expression((!include_deleted).then(|| "attribute_not_exists(deleted_at)".to_owned()))
+                .set_filter_expression(
+                    (!include_deleted).then(|| "attribute_not_exists(deleted_at)".to_owned()),
+                )
                 .projection_expression("record_id")
                 .consistent_read(true)
                 .limit(i32::try_from(limit - page.ids.len()).unwrap_or(i32::MAX))

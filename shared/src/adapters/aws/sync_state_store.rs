@@ -14,12 +14,11 @@ use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::error::{is_conditional_failure, store_error};
 use super::item::{Item, get_n, get_s, n, s};
+use crate::domain::sync_state::RUN_RETENTION;
 use crate::domain::timestamp::{self, from_millis, to_millis};
 use crate::domain::{Checkpoint, ConnectionId, Lease, LeaseScope, RunRecord};
 use crate::ports::{StoreError, SyncStateStore};
 
-/// How long run history is kept.
-pub const RUN_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How long a lease item outlives its expiry before DynamoDB's TTL may remove it.
 const LEASE_GRACE_SECONDS: i64 = 24 * 3600;
 
@@ -88,14 +87,22 @@ fn lease_sk(scope: &LeaseScope) -> String {
 }
 
 fn run_sk(run: &RunRecord) -> String {
-    format!("run#{:020}#{}", to_millis(run.started_at).max(0), run.run_id)
+    format!(
+        "run#{:020}#{}",
+        to_millis(run.started_at).max(0),
+        run.run_id
+    )
 }
 
 fn ttl_millis(ttl: Duration) -> i64 {
     i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn lease_of(connection_id: ConnectionId, scope: &LeaseScope, item: &Item) -> Result<Lease, StoreError> {
+fn lease_of(
+    connection_id: ConnectionId,
+    scope: &LeaseScope,
+    item: &Item,
+) -> Result<Lease, StoreError> {
     Ok(Lease {
         connection_id,
         scope: scope.clone(),
@@ -111,7 +118,10 @@ impl SyncStateStore for DynamoSyncStateStore {
         &self,
         connection_id: &ConnectionId,
     ) -> Result<Option<Checkpoint>, StoreError> {
-        let Some(item) = self.get_item(&connection_id.to_string(), "checkpoint").await? else {
+        let Some(item) = self
+            .get_item(&connection_id.to_string(), "checkpoint")
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(Checkpoint {
@@ -203,7 +213,12 @@ impl SyncStateStore for DynamoSyncStateStore {
             .send()
             .await;
         match result {
-            Ok(output) => lease_of(*connection_id, scope, &output.attributes.unwrap_or_default()).map(Some),
+            Ok(output) => lease_of(
+                *connection_id,
+                scope,
+                &output.attributes.unwrap_or_default(),
+            )
+            .map(Some),
             Err(err) if is_conditional_failure(&err) => Ok(None),
             Err(err) => Err(store_error(err)),
         }
@@ -229,7 +244,11 @@ impl SyncStateStore for DynamoSyncStateStore {
             .send()
             .await;
         match result {
-            Ok(output) => lease_of(lease.connection_id, &lease.scope, &output.attributes.unwrap_or_default()),
+            Ok(output) => lease_of(
+                lease.connection_id,
+                &lease.scope,
+                &output.attributes.unwrap_or_default(),
+            ),
             Err(err) if is_conditional_failure(&err) => Err(StoreError::LeaseLost {
                 connection_id: lease.connection_id,
                 scope: lease.scope.as_str().to_owned(),
@@ -265,7 +284,10 @@ impl SyncStateStore for DynamoSyncStateStore {
         scope: &LeaseScope,
     ) -> Result<Option<Lease>, StoreError> {
         let now = to_millis(timestamp::now());
-        let Some(item) = self.get_item(&connection_id.to_string(), &lease_sk(scope)).await? else {
+        let Some(item) = self
+            .get_item(&connection_id.to_string(), &lease_sk(scope))
+            .await?
+        else {
             return Ok(None);
         };
         let lease = lease_of(*connection_id, scope, &item)?;

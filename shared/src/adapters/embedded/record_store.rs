@@ -141,10 +141,9 @@ impl RecordStore for EmbeddedRecordStore {
                 };
                 let start = (connection.as_str(), model.as_str(), query.after.value());
                 let end = (connection.as_str(), model.as_str(), u64::MAX);
-                let mut scanned = 0;
-                for entry in changes
-                    .range::<(&str, &str, u64)>((Bound::Excluded(start), Bound::Included(end)))?
-                {
+                let range = changes
+                    .range::<(&str, &str, u64)>((Bound::Excluded(start), Bound::Included(end)))?;
+                for (scanned, entry) in range.enumerate() {
                     if page.records.len() >= limit || scanned >= MAX_SCANNED {
                         page.has_more = true;
                         break;
@@ -155,7 +154,6 @@ impl RecordStore for EmbeddedRecordStore {
                         load(&records, &connection, &model, id.value())?.ok_or_else(|| {
                             StoreError::Corrupt(format!("change {cursor} points at no record"))
                         })?;
-                    scanned += 1;
                     page.next_cursor = ChangeCursor::new(cursor);
                     if query.matches(&record) {
                         page.records.push(record);

@@ -8,6 +8,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use super::db::{CHECKPOINTS, EmbeddedDb, LEASES, RUNS, decode, encode};
+use crate::domain::sync_state::RUN_RETENTION;
 use crate::domain::timestamp::{self, from_millis, to_millis};
 use crate::domain::{Checkpoint, ConnectionId, Lease, LeaseScope, RunRecord};
 use crate::ports::{StoreError, SyncStateStore};
@@ -249,17 +250,36 @@ impl SyncStateStore for EmbeddedSyncStateStore {
             .await
     }
 
+    /// Also prunes the connection's runs older than [`RUN_RETENTION`].
     async fn put_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         let run = run.clone();
         self.db
             .run(move |db| {
                 let id = run.connection_id.to_string();
                 let run_id = run.run_id.to_string();
+                let horizon = to_millis(timestamp::now()) - ttl_millis(RUN_RETENTION);
                 let txn = db.begin_write()?;
-                txn.open_table(RUNS)?.insert(
-                    (id.as_str(), to_millis(run.started_at), run_id.as_str()),
-                    encode(&run)?.as_slice(),
-                )?;
+                {
+                    let mut runs = txn.open_table(RUNS)?;
+                    let start = Bound::Included((id.as_str(), i64::MIN, ""));
+                    let end = Bound::Excluded((id.as_str(), horizon, ""));
+                    let old: Vec<(i64, String)> = runs
+                        .range::<(&str, i64, &str)>((start, end))?
+                        .map(|entry| {
+                            entry.map(|(key, _)| {
+                                let (_, at, old_id) = key.value();
+                                (at, old_id.to_owned())
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    for (at, old_id) in &old {
+                        runs.remove((id.as_str(), *at, old_id.as_str()))?;
+                    }
+                    runs.insert(
+                        (id.as_str(), to_millis(run.started_at), run_id.as_str()),
+                        encode(&run)?.as_slice(),
+                    )?;
+                }
                 txn.commit()?;
                 Ok(())
             })

@@ -102,7 +102,11 @@ impl Budget {
         let interval = Duration::try_from_secs_f64(1.0 / rate)
             .unwrap_or(Duration::from_secs(1))
             .max(Duration::from_nanos(1));
-        let burst = if config.burst > 1 { config.burst - 1 } else { 1 };
+        let burst = if config.burst > 1 {
+            config.burst - 1
+        } else {
+            1
+        };
         Self {
             interval,
             tolerance: interval.saturating_mul(burst - 1).min(MAX_DELAY),

@@ -138,10 +138,6 @@ impl ConnectionClient {
             stats: Some(&self.inner.stats),
             connection_id: Some(&self.inner.connection_id),
         };
-        self.inner
-            .client
-            .transport()
-            .execute(&request, &ctx)
-            .await
+        self.inner.client.transport().execute(&request, &ctx).await
     }
 }

@@ -9,10 +9,10 @@
 use serde::Serialize;
 use url::Url;
 
+use super::NotionClient;
 use super::error::NotionError;
 use super::retry::RequestKind;
 use super::transport::{ApiRequest, Auth, CallContext};
-use super::NotionClient;
 use crate::notion::model::{Introspection, OAuthTokenResponse};
 use crate::secret::SecretString;
 

@@ -118,7 +118,9 @@ pub(crate) fn parse_payload<T: DeserializeOwned>(payload: &Value) -> Result<T, s
 }
 
 /// Renders a typed member's payload (used by [`tagged_union!`]).
-pub(crate) fn render_payload<T: Serialize>(payload: &T) -> Result<Option<Value>, serde_json::Error> {
+pub(crate) fn render_payload<T: Serialize>(
+    payload: &T,
+) -> Result<Option<Value>, serde_json::Error> {
     serde_json::to_value(payload).map(Some)
 }
 

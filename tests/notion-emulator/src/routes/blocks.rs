@@ -12,18 +12,30 @@ use crate::error::{ApiError, ApiResult, ok};
 use crate::json_shapes::list;
 use crate::ops::{self, Actor, Position};
 
-pub(super) async fn retrieve(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, Path(raw): Path<String>) -> ApiResult {
+pub(super) async fn retrieve(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let id = path_id(&raw, "block_id")?;
     let scope = emu.scope_of(&caller);
     let ws = emu.world();
-    let is_block = ws.blocks.contains_key(&id) || ws.pages.contains_key(&id) || ws.databases.contains_key(&id);
+    let is_block =
+        ws.blocks.contains_key(&id) || ws.pages.contains_key(&id) || ws.databases.contains_key(&id);
     if !is_block || !scope.can_see(&ws, &id) {
         return Err(emu.not_found("block", &id));
     }
-    ok(ws.render_block(&id).ok_or_else(|| emu.not_found("block", &id))?)
+    ok(ws
+        .render_block(&id)
+        .ok_or_else(|| emu.not_found("block", &id))?)
 }
 
-pub(super) async fn update(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn update(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let id = path_id(&raw, "block_id")?;
     let body = parse_body(&body)?;
     let scope = emu.scope_of(&caller);
@@ -34,8 +46,12 @@ pub(super) async fn update(State(emu): State<Emulator>, Extension(caller): Exten
         if !visible(&ws, &scope, &id) || ws.data_sources.contains_key(&id) {
             return Err(emu.not_found("block", &id));
         }
-        if ws.blocks.get(&id).is_some_and(|b| b["in_trash"] == true) && body.get("in_trash").and_then(Value::as_bool) != Some(false) {
-            return Err(ApiError::validation("Can't edit block that is archived. You must unarchive the block before editing."));
+        if ws.blocks.get(&id).is_some_and(|b| b["in_trash"] == true)
+            && body.get("in_trash").and_then(Value::as_bool) != Some(false)
+        {
+            return Err(ApiError::validation(
+                "Can't edit block that is archived. You must unarchive the block before editing.",
+            ));
         }
         ops::update_block(&mut ws, &id, &body, &now, &actor)?
     };
@@ -43,7 +59,11 @@ pub(super) async fn update(State(emu): State<Emulator>, Extension(caller): Exten
     ok(block)
 }
 
-pub(super) async fn delete(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, Path(raw): Path<String>) -> ApiResult {
+pub(super) async fn delete(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let id = path_id(&raw, "block_id")?;
     let scope = emu.scope_of(&caller);
     let now = emu.now_minute();
@@ -76,18 +96,30 @@ pub(super) async fn children(
     }
     let ids = ws.live_children(&id);
     let w = page_window(&emu, ids.len(), &paging, &scope_key);
-    let results: Vec<Value> = ids[w.start..w.end].iter().filter_map(|c| ws.render_block(c)).collect();
+    let results: Vec<Value> = ids[w.start..w.end]
+        .iter()
+        .filter_map(|c| ws.render_block(c))
+        .collect();
     ok(list(results, w.next_cursor, "block"))
 }
 
-pub(super) async fn append(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn append(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let id = path_id(&raw, "block_id")?;
     let body = parse_body(&body)?;
     if body.get("after").is_some() {
-        return Err(ApiError::validation("body failed validation: body.after should be not present. Use `position` (Notion-Version 2026-03-11)."));
+        return Err(ApiError::validation(
+            "body failed validation: body.after should be not present. Use `position` (Notion-Version 2026-03-11).",
+        ));
     }
     let Some(children) = body.get("children") else {
-        return Err(ApiError::validation("body failed validation: body.children should be defined, instead was `undefined`."));
+        return Err(ApiError::validation(
+            "body failed validation: body.children should be defined, instead was `undefined`.",
+        ));
     };
     crate::validate::children(children, "body.children")?;
     let position = Position::from_request(body.get("position"), "body.position")?;
@@ -96,11 +128,21 @@ pub(super) async fn append(State(emu): State<Emulator>, Extension(caller): Exten
     let actor = Actor::bot(&caller.bot_id);
     let (results, events) = {
         let mut ws = emu.world_mut();
-        if !visible(&ws, &scope, &id) || ws.data_sources.contains_key(&id) || ws.databases.contains_key(&id) {
+        if !visible(&ws, &scope, &id)
+            || ws.data_sources.contains_key(&id)
+            || ws.databases.contains_key(&id)
+        {
             return Err(emu.not_found("block", &id));
         }
-        if ws.pages.get(&id).or_else(|| ws.blocks.get(&id)).is_some_and(|b| b["in_trash"] == true) {
-            return Err(ApiError::validation("Can't edit block that is archived. You must unarchive the block before editing."));
+        if ws
+            .pages
+            .get(&id)
+            .or_else(|| ws.blocks.get(&id))
+            .is_some_and(|b| b["in_trash"] == true)
+        {
+            return Err(ApiError::validation(
+                "Can't edit block that is archived. You must unarchive the block before editing.",
+            ));
         }
         let items = children.as_array().cloned().unwrap_or_default();
         let blocks = crate::input::blocks_from_request(&ws, &items, "children")?;

@@ -18,7 +18,10 @@ use crate::faults::{Fault, FaultKind};
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()
-        .route("/_emulator/health", get(|| async { Json(json!({"ok": true})) }))
+        .route(
+            "/_emulator/health",
+            get(|| async { Json(json!({"ok": true})) }),
+        )
         .route("/_emulator/info", get(info))
         .route("/_emulator/workspace", get(workspace))
         .route("/_emulator/grants", post(grant))
@@ -48,11 +51,11 @@ fn bad(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
 }
 
-fn body_json(body: &Bytes) -> Result<Value, Response> {
+fn body_json(body: &Bytes) -> Result<Value, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|_| bad("body is not JSON"))
+    serde_json::from_slice(body).map_err(|_| Box::new(bad("body is not JSON")))
 }
 
 fn done() -> Response {
@@ -80,13 +83,18 @@ async fn workspace(State(emu): State<Emulator>) -> Response {
 }
 
 fn ids_of(v: &Value) -> Option<Vec<String>> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+    v.as_array().map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    })
 }
 
 async fn grant(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let g = match ids_of(&body["shared_ids"]) {
         Some(ids) => emu.grant(&ids.iter().map(String::as_str).collect::<Vec<_>>()),
@@ -105,22 +113,28 @@ async fn grant(State(emu): State<Emulator>, body: Bytes) -> Response {
 async fn authorization_code(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ids = ids_of(&body["shared_ids"]);
     let refs: Option<Vec<&str>> = ids.as_ref().map(|v| v.iter().map(String::as_str).collect());
-    let code = emu.authorization_code(refs.as_deref(), body["redirect_uri"].as_str().unwrap_or_default());
+    let code = emu.authorization_code(
+        refs.as_deref(),
+        body["redirect_uri"].as_str().unwrap_or_default(),
+    );
     Json(json!({"code": code})).into_response()
 }
 
 fn grant_key(body: &Value) -> Option<String> {
-    body["access_token"].as_str().or_else(|| body["grant_id"].as_str()).map(str::to_string)
+    body["access_token"]
+        .as_str()
+        .or_else(|| body["grant_id"].as_str())
+        .map(str::to_string)
 }
 
 async fn share(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match (grant_key(&body), body["id"].as_str()) {
         (Some(key), Some(id)) => {
@@ -134,7 +148,7 @@ async fn share(State(emu): State<Emulator>, body: Bytes) -> Response {
 async fn unshare(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match (grant_key(&body), body["id"].as_str()) {
         (Some(key), Some(id)) => {
@@ -148,7 +162,7 @@ async fn unshare(State(emu): State<Emulator>, body: Bytes) -> Response {
 async fn revoke(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match body["access_token"].as_str() {
         Some(t) => {
@@ -162,7 +176,7 @@ async fn revoke(State(emu): State<Emulator>, body: Bytes) -> Response {
 async fn create_page(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let title = body["title"].as_str().unwrap_or("Untitled");
     match emu.create_page(body["parent_page_id"].as_str(), title) {
@@ -174,7 +188,7 @@ async fn create_page(State(emu): State<Emulator>, body: Bytes) -> Response {
 async fn edit_title(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match body["title"].as_str() {
         Some(t) => {
@@ -185,10 +199,14 @@ async fn edit_title(State(emu): State<Emulator>, Path(id): Path<String>, body: B
     }
 }
 
-async fn edit_properties(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes) -> Response {
+async fn edit_properties(
+    State(emu): State<Emulator>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match emu.update_properties(&id, &body["properties"]) {
         Ok(()) => done(),
@@ -199,7 +217,7 @@ async fn edit_properties(State(emu): State<Emulator>, Path(id): Path<String>, bo
 async fn append(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match body["text"].as_str() {
         Some(t) => {
@@ -213,7 +231,7 @@ async fn append(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes
 async fn trash(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     emu.trash_page(&id, body["in_trash"].as_bool().unwrap_or(true));
     done()
@@ -224,19 +242,24 @@ async fn trash(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes)
 async fn add_fault(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let kind = match body["kind"].as_str() {
         Some("status") => match body["status"].as_u64().and_then(|s| u16::try_from(s).ok()) {
             Some(s) => FaultKind::Status(s),
             None => return bad("status fault needs `status`"),
         },
-        Some("hang") => FaultKind::Hang(Duration::from_millis(body["millis"].as_u64().unwrap_or(1_000))),
+        Some("hang") => FaultKind::Hang(Duration::from_millis(
+            body["millis"].as_u64().unwrap_or(1_000),
+        )),
         Some("expire_cursor") => FaultKind::ExpireCursor,
         _ => return bad("kind must be status, hang or expire_cursor"),
     };
     emu.fail_next(Fault {
-        count: body["count"].as_u64().and_then(|c| u32::try_from(c).ok()).unwrap_or(1),
+        count: body["count"]
+            .as_u64()
+            .and_then(|c| u32::try_from(c).ok())
+            .unwrap_or(1),
         kind,
         path_prefix: body["path_prefix"].as_str().map(str::to_string),
         method: body["method"].as_str().map(str::to_ascii_uppercase),
@@ -263,11 +286,14 @@ async fn list_faults(State(emu): State<Emulator>) -> Response {
 async fn rate_limit(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let limit = body["requests_per_second"].as_f64().map(|rps| RateLimit {
         requests_per_second: rps,
-        burst: body["burst"].as_u64().and_then(|b| u32::try_from(b).ok()).unwrap_or(1),
+        burst: body["burst"]
+            .as_u64()
+            .and_then(|b| u32::try_from(b).ok())
+            .unwrap_or(1),
     });
     emu.set_rate_limit(limit);
     done()
@@ -285,7 +311,7 @@ async fn reset_counters(State(emu): State<Emulator>) -> Response {
 async fn advance_clock(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     emu.advance_clock(body["minutes"].as_i64().unwrap_or(1));
     done()
@@ -299,7 +325,7 @@ async fn expire_cursors(State(emu): State<Emulator>) -> Response {
 async fn auto_approve(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     emu.set_auto_approve(body["enabled"].as_bool().unwrap_or(true));
     done()
@@ -309,11 +335,14 @@ async fn auto_approve(State(emu): State<Emulator>, body: Bytes) -> Response {
 async fn set_webhook(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let target = body["url"].as_str().map(|url| WebhookTarget {
         url: url.to_string(),
-        verification_token: body["verification_token"].as_str().unwrap_or_default().to_string(),
+        verification_token: body["verification_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     });
     emu.set_webhook(target);
     done()
@@ -327,5 +356,6 @@ async fn verify_webhook(State(emu): State<Emulator>) -> Response {
 }
 
 async fn webhook_events(State(emu): State<Emulator>) -> Response {
-    Json(json!({"events": emu.webhook_events(), "deliveries": emu.webhook_deliveries()})).into_response()
+    Json(json!({"events": emu.webhook_events(), "deliveries": emu.webhook_deliveries()}))
+        .into_response()
 }

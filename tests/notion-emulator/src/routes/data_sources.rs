@@ -1,8 +1,8 @@
 //! `/v1/data_sources`: retrieve, create, update, query, templates.
 
 use axum::Extension;
-use axum::response::IntoResponse;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::IntoResponse;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
@@ -13,20 +13,32 @@ use crate::error::{ApiError, ApiResult, ok};
 use crate::json_shapes::list;
 use crate::ops::{self, Actor};
 
-pub(super) async fn retrieve(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, Path(raw): Path<String>) -> ApiResult {
+pub(super) async fn retrieve(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let id = path_id(&raw, "data_source_id")?;
     let scope = emu.scope_of(&caller);
     let ws = emu.world();
     if !ws.data_sources.contains_key(&id) || !scope.can_see(&ws, &id) {
         return Err(emu.not_found("data_source", &id));
     }
-    ok(ws.render_data_source(&id).ok_or_else(|| emu.not_found("data_source", &id))?)
+    ok(ws
+        .render_data_source(&id)
+        .ok_or_else(|| emu.not_found("data_source", &id))?)
 }
 
-pub(super) async fn create(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, body: Bytes) -> ApiResult {
+pub(super) async fn create(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
     let body = parse_body(&body)?;
     let Some(raw_db) = body["parent"]["database_id"].as_str() else {
-        return Err(ApiError::validation("body failed validation: body.parent.database_id should be defined, instead was `undefined`."));
+        return Err(ApiError::validation(
+            "body failed validation: body.parent.database_id should be defined, instead was `undefined`.",
+        ));
     };
     let db = crate::ids::normalize_id(raw_db)
         .ok_or_else(|| ApiError::validation(format!("body failed validation: body.parent.database_id should be a valid uuid, instead was `\"{raw_db}\"`.")))?;
@@ -44,7 +56,12 @@ pub(super) async fn create(State(emu): State<Emulator>, Extension(caller): Exten
     ok(ds)
 }
 
-pub(super) async fn update(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, Path(raw): Path<String>, body: Bytes) -> ApiResult {
+pub(super) async fn update(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let id = path_id(&raw, "data_source_id")?;
     let body = parse_body(&body)?;
     let scope = emu.scope_of(&caller);
@@ -79,7 +96,8 @@ pub(super) async fn query(
         .filter(|(k, _)| k == "filter_properties" || k == "filter_properties[]")
         .map(|(_, v)| crate::input::decode(v))
         .collect();
-    let now = crate::clock::parse_timestamp(&emu.now_minute()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let now = crate::clock::parse_timestamp(&emu.now_minute())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let scope = emu.scope_of(&caller);
     let ws = emu.world();
     if !ws.data_sources.contains_key(&id) || !scope.can_see(&ws, &id) {
@@ -87,7 +105,9 @@ pub(super) async fn query(
     }
     let mut rows = Vec::new();
     for row_id in ws.rows_of(&id) {
-        let Some(page) = ws.pages.get(row_id) else { continue };
+        let Some(page) = ws.pages.get(row_id) else {
+            continue;
+        };
         if (page["in_trash"] == true) != in_trash || !scope.can_see(&ws, row_id) {
             continue;
         }
@@ -95,7 +115,6 @@ pub(super) async fn query(
             rows.push(page);
         }
     }
-    let mut rows: Vec<Value> = rows.into_iter().cloned().collect();
     crate::query::sort_rows(&mut rows, &body["sorts"])?;
     let limit = emu.config().query_result_limit;
     let reachable = rows.len().min(limit);
@@ -107,14 +126,19 @@ pub(super) async fn query(
             if !wanted.is_empty()
                 && let Some(props) = p["properties"].as_object_mut()
             {
-                props.retain(|_, v| v["id"].as_str().is_some_and(|pid| wanted.contains(&crate::input::decode(pid))));
+                props.retain(|_, v| {
+                    v["id"]
+                        .as_str()
+                        .is_some_and(|pid| wanted.contains(&crate::input::decode(pid)))
+                });
             }
             p
         })
         .collect();
     let mut response = list(results, w.next_cursor.clone(), "page_or_data_source");
     if w.next_cursor.is_none() && rows.len() > limit {
-        response["request_status"] = json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
+        response["request_status"] =
+            json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
     }
     ok(response)
 }
@@ -141,7 +165,13 @@ pub(super) async fn templates(
         .cloned()
         .unwrap_or_default()
         .into_iter()
-        .filter(|t| name.as_deref().is_none_or(|n| t["name"].as_str().is_some_and(|tn| tn.to_lowercase().contains(n))))
+        .filter(|t| {
+            name.as_deref().is_none_or(|n| {
+                t["name"]
+                    .as_str()
+                    .is_some_and(|tn| tn.to_lowercase().contains(n))
+            })
+        })
         .collect();
     let w = page_window(&emu, all.len(), &paging, &scope_key);
     // Recorded responses of this endpoint carry no `object` and no `request_id`.

@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::auth::GrantScope;
 use crate::cursor::{Cursor, PageWindow, parse_page_size, window};
@@ -36,26 +37,43 @@ pub(crate) fn router(emu: Emulator) -> Router {
         .route("/v1/pages", post(pages::create))
         .route("/v1/pages/{id}", get(pages::retrieve).patch(pages::update))
         .route("/v1/pages/{id}/move", post(pages::move_page))
-        .route("/v1/pages/{id}/properties/{property_id}", get(pages::property_item))
+        .route(
+            "/v1/pages/{id}/properties/{property_id}",
+            get(pages::property_item),
+        )
         .route("/v1/pages/{id}/markdown", get(pages::markdown))
         .route(
             "/v1/blocks/{id}",
-            get(blocks::retrieve).patch(blocks::update).delete(blocks::delete),
+            get(blocks::retrieve)
+                .patch(blocks::update)
+                .delete(blocks::delete),
         )
-        .route("/v1/blocks/{id}/children", get(blocks::children).patch(blocks::append))
+        .route(
+            "/v1/blocks/{id}/children",
+            get(blocks::children).patch(blocks::append),
+        )
         .route("/v1/databases", post(databases::create))
-        .route("/v1/databases/{id}", get(databases::retrieve).patch(databases::update))
+        .route(
+            "/v1/databases/{id}",
+            get(databases::retrieve).patch(databases::update),
+        )
         .route("/v1/data_sources", post(data_sources::create))
         .route(
             "/v1/data_sources/{id}",
             get(data_sources::retrieve).patch(data_sources::update),
         )
         .route("/v1/data_sources/{id}/query", post(data_sources::query))
-        .route("/v1/data_sources/{id}/templates", get(data_sources::templates))
+        .route(
+            "/v1/data_sources/{id}/templates",
+            get(data_sources::templates),
+        )
         .route("/v1/users", get(users::list_all))
         .route("/v1/users/me", get(users::me))
         .route("/v1/users/{id}", get(users::retrieve))
-        .route("/v1/comments", get(comments::list_comments).post(comments::create))
+        .route(
+            "/v1/comments",
+            get(comments::list_comments).post(comments::create),
+        )
         .route(
             "/v1/oauth/authorize",
             get(oauth::authorize_page).post(oauth::authorize_submit),
@@ -76,9 +94,14 @@ async fn fallback() -> Response {
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 async fn api_middleware(State(emu): State<Emulator>, req: Request, next: Next) -> Response {
@@ -87,7 +110,10 @@ async fn api_middleware(State(emu): State<Emulator>, req: Request, next: Next) -
         return next.run(req).await;
     }
     let method = req.method().as_str().to_string();
-    let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
     let ctx = RequestContext {
         request_id: new_id(),
         method: method.clone(),
@@ -95,10 +121,14 @@ async fn api_middleware(State(emu): State<Emulator>, req: Request, next: Next) -
     };
     let request_id = ctx.request_id.clone();
     let span = tracing::debug_span!("api", %request_id, %method, route = matched.as_deref().unwrap_or("unmatched"));
-    let _ = span.enter();
     let mut response = REQUEST
-        .scope(ctx, gatekeeper(emu.clone(), method, path, matched, req, next))
+        .scope(
+            ctx,
+            gatekeeper(emu.clone(), method, path, matched, req, next),
+        )
+        .instrument(span.clone())
         .await;
+    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
     if response.status() == StatusCode::TOO_MANY_REQUESTS {
         emu.counters_mut().record_rate_limited();
     }
@@ -158,7 +188,9 @@ pub(crate) fn parse_body(bytes: &Bytes) -> Result<Value, ApiError> {
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|_| ApiError::invalid_json())?;
     if !value.is_object() {
-        return Err(ApiError::validation("body failed validation: body should be an object."));
+        return Err(ApiError::validation(
+            "body failed validation: body should be an object.",
+        ));
     }
     Ok(value)
 }
@@ -179,11 +211,18 @@ pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
 }
 
 pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Start position of a listing from `start_cursor`.
-pub(crate) fn cursor_start(emu: &Emulator, raw: Option<&str>, scope: &str) -> Result<usize, ApiError> {
+pub(crate) fn cursor_start(
+    emu: &Emulator,
+    raw: Option<&str>,
+    scope: &str,
+) -> Result<usize, ApiError> {
     let Some(raw) = raw.filter(|s| !s.is_empty()) else {
         return Ok(0);
     };
@@ -203,21 +242,40 @@ pub(crate) struct Paging {
     pub page_size: usize,
 }
 
-pub(crate) fn paging_from_query(emu: &Emulator, pairs: &[(String, String)], scope: &str) -> Result<Paging, ApiError> {
+pub(crate) fn paging_from_query(
+    emu: &Emulator,
+    pairs: &[(String, String)],
+    scope: &str,
+) -> Result<Paging, ApiError> {
     let size = query_value(pairs, "page_size").map(|s| Value::String(s.to_string()));
     let page_size = parse_page_size(size.as_ref(), "query")?;
     let start = cursor_start(emu, query_value(pairs, "start_cursor"), scope)?;
     Ok(Paging { start, page_size })
 }
 
-pub(crate) fn paging_from_body(emu: &Emulator, body: &Value, scope: &str) -> Result<Paging, ApiError> {
+pub(crate) fn paging_from_body(
+    emu: &Emulator,
+    body: &Value,
+    scope: &str,
+) -> Result<Paging, ApiError> {
     let page_size = parse_page_size(body.get("page_size"), "body")?;
     let start = cursor_start(emu, body["start_cursor"].as_str(), scope)?;
     Ok(Paging { start, page_size })
 }
 
-pub(crate) fn page_window(emu: &Emulator, total: usize, paging: &Paging, scope: &str) -> PageWindow {
-    window(total, paging.start, paging.page_size, scope, emu.cursor_epoch())
+pub(crate) fn page_window(
+    emu: &Emulator,
+    total: usize,
+    paging: &Paging,
+    scope: &str,
+) -> PageWindow {
+    window(
+        total,
+        paging.start,
+        paging.page_size,
+        scope,
+        emu.cursor_epoch(),
+    )
 }
 
 /// Whether the caller's grant sees `id`.

@@ -18,7 +18,11 @@ use crate::ids::secret_eq;
 use crate::json_shapes::{page_title, plain_text};
 
 fn oauth_error(status: StatusCode, error: &str) -> Response {
-    (status, axum::Json(json!({"error": error, "request_id": current_request_id()}))).into_response()
+    (
+        status,
+        axum::Json(json!({"error": error, "request_id": current_request_id()})),
+    )
+        .into_response()
 }
 
 /// `302 Found` with a `Location`, as Notion's authorize step answers.
@@ -27,11 +31,21 @@ fn found(to: &str) -> Response {
 }
 
 fn html_error(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Html(format!("<!doctype html><title>Error</title><p>{}</p>", escape(message)))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Html(format!(
+            "<!doctype html><title>Error</title><p>{}</p>",
+            escape(message)
+        )),
+    )
+        .into_response()
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn with_query(base: &str, pairs: &[(&str, &str)]) -> Option<String> {
@@ -46,14 +60,20 @@ fn with_query(base: &str, pairs: &[(&str, &str)]) -> Option<String> {
 }
 
 fn pair<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 fn truthy(v: Option<&str>) -> bool {
     matches!(v, Some("1" | "true" | "yes"))
 }
 
-pub(super) async fn authorize_page(State(emu): State<Emulator>, RawQuery(query): RawQuery) -> Response {
+pub(super) async fn authorize_page(
+    State(emu): State<Emulator>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let pairs = query_pairs(query.as_deref());
     let app = emu.oauth_app();
     if pair(&pairs, "client_id") != Some(app.client_id.as_str()) {
@@ -62,12 +82,15 @@ pub(super) async fn authorize_page(State(emu): State<Emulator>, RawQuery(query):
     if pair(&pairs, "response_type") != Some("code") {
         return html_error("response_type must be `code`.");
     }
-    let Some(redirect_uri) = pair(&pairs, "redirect_uri").filter(|u| url::Url::parse(u).is_ok()) else {
+    let Some(redirect_uri) = pair(&pairs, "redirect_uri").filter(|u| url::Url::parse(u).is_ok())
+    else {
         return html_error("redirect_uri is missing or not a URL.");
     };
     let state = pair(&pairs, "state").unwrap_or_default();
     if emu.auto_approve() || truthy(pair(&pairs, "auto_approve")) {
-        let code = emu.auth().new_code(GrantScope::everything(), Some(redirect_uri));
+        let code = emu
+            .auth()
+            .new_code(GrantScope::everything(), Some(redirect_uri));
         return match with_query(redirect_uri, &[("code", &code), ("state", state)]) {
             Some(to) => found(&to),
             None => html_error("redirect_uri is not a URL."),
@@ -82,7 +105,11 @@ pub(super) async fn authorize_page(State(emu): State<Emulator>, RawQuery(query):
             .map(page_title)
             .or_else(|| ws.databases.get(&id).map(|d| plain_text(&d["title"])))
             .unwrap_or_default();
-        let kind = if ws.databases.contains_key(&id) { "database" } else { "page" };
+        let kind = if ws.databases.contains_key(&id) {
+            "database"
+        } else {
+            "page"
+        };
         items.push_str(&format!(
             "<li><label><input type=\"checkbox\" name=\"share\" value=\"{id}\" checked> {} <small>({kind})</small></label></li>\n",
             escape(&title)
@@ -109,11 +136,14 @@ pub(super) async fn authorize_page(State(emu): State<Emulator>, RawQuery(query):
 }
 
 pub(super) async fn authorize_submit(State(emu): State<Emulator>, body: Bytes) -> Response {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     if pair(&pairs, "client_id") != Some(emu.oauth_app().client_id.as_str()) {
         return html_error("Unknown client_id.");
     }
-    let Some(redirect_uri) = pair(&pairs, "redirect_uri").filter(|u| url::Url::parse(u).is_ok()) else {
+    let Some(redirect_uri) = pair(&pairs, "redirect_uri").filter(|u| url::Url::parse(u).is_ok())
+    else {
         return html_error("redirect_uri is missing or not a URL.");
     };
     let state = pair(&pairs, "state").unwrap_or_default();
@@ -122,10 +152,15 @@ pub(super) async fn authorize_submit(State(emu): State<Emulator>, body: Bytes) -
             .iter()
             .filter(|(k, _)| k == "share")
             .filter_map(|(_, v)| crate::ids::normalize_id(v));
-        let code = emu.auth().new_code(GrantScope::roots(shared), Some(redirect_uri));
+        let code = emu
+            .auth()
+            .new_code(GrantScope::roots(shared), Some(redirect_uri));
         with_query(redirect_uri, &[("code", &code), ("state", state)])
     } else {
-        with_query(redirect_uri, &[("error", "access_denied"), ("state", state)])
+        with_query(
+            redirect_uri,
+            &[("error", "access_denied"), ("state", state)],
+        )
     };
     match target {
         Some(to) => found(&to),
@@ -135,7 +170,10 @@ pub(super) async fn authorize_submit(State(emu): State<Emulator>, body: Bytes) -
 
 /// Checks `Authorization: Basic base64(client_id:client_secret)`.
 fn client_authenticated(emu: &Emulator, headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let Some((scheme, encoded)) = value.split_once(' ') else {
@@ -173,7 +211,11 @@ fn oauth_body(body: &Bytes) -> Result<Value, ApiError> {
     Ok(Value::Object(pairs))
 }
 
-pub(super) async fn token(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !client_authenticated(&emu, &headers) {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
@@ -185,20 +227,28 @@ pub(super) async fn token(State(emu): State<Emulator>, headers: HeaderMap, body:
     let result = match body["grant_type"].as_str() {
         Some("authorization_code") => {
             let Some(code) = body["code"].as_str() else {
-                return ApiError::validation("body failed validation: body.code should be defined, instead was `undefined`.").into_response();
+                return ApiError::validation(
+                    "body failed validation: body.code should be defined, instead was `undefined`.",
+                )
+                .into_response();
             };
-            emu.auth().exchange_code(code, body["redirect_uri"].as_str(), emu.bot_id(), &ws_id)
+            emu.auth()
+                .exchange_code(code, body["redirect_uri"].as_str(), emu.bot_id(), &ws_id)
         }
         Some("refresh_token") => {
             let Some(refresh) = body["refresh_token"].as_str() else {
                 return ApiError::validation("body failed validation: body.refresh_token should be defined, instead was `undefined`.").into_response();
             };
-            emu.auth().refresh(refresh, emu.config().refresh_grace, Instant::now(), &ws_id)
+            emu.auth()
+                .refresh(refresh, emu.config().refresh_grace, Instant::now(), &ws_id)
         }
         other => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            format!("grant_type should be `authorization_code` or `refresh_token`, instead was `{}`.", other.unwrap_or("undefined")),
+            format!(
+                "grant_type should be `authorization_code` or `refresh_token`, instead was `{}`.",
+                other.unwrap_or("undefined")
+            ),
         )),
     };
     let grant = match result {
@@ -222,7 +272,11 @@ pub(super) async fn token(State(emu): State<Emulator>, headers: HeaderMap, body:
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-pub(super) async fn introspect(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn introspect(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !client_authenticated(&emu, &headers) {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
@@ -245,7 +299,11 @@ pub(super) async fn introspect(State(emu): State<Emulator>, headers: HeaderMap, 
     (StatusCode::OK, axum::Json(response)).into_response()
 }
 
-pub(super) async fn revoke(State(emu): State<Emulator>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn revoke(
+    State(emu): State<Emulator>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !client_authenticated(&emu, &headers) {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
@@ -256,5 +314,9 @@ pub(super) async fn revoke(State(emu): State<Emulator>, headers: HeaderMap, body
     if let Some(token) = body["token"].as_str() {
         emu.auth().revoke(token);
     }
-    (StatusCode::OK, axum::Json(json!({"request_id": current_request_id()}))).into_response()
+    (
+        StatusCode::OK,
+        axum::Json(json!({"request_id": current_request_id()})),
+    )
+        .into_response()
 }

@@ -36,7 +36,9 @@ pub(super) async fn retrieve(
     if !ws.pages.contains_key(&id) || !scope.can_see(&ws, &id) {
         return Err(emu.not_found("page", &id));
     }
-    let mut page = ws.render_page(&id).ok_or_else(|| emu.not_found("page", &id))?;
+    let mut page = ws
+        .render_page(&id)
+        .ok_or_else(|| emu.not_found("page", &id))?;
     let pairs = query_pairs(query.as_deref());
     let wanted: Vec<String> = pairs
         .iter()
@@ -46,12 +48,20 @@ pub(super) async fn retrieve(
     if !wanted.is_empty()
         && let Some(props) = page["properties"].as_object_mut()
     {
-        props.retain(|_, p| p["id"].as_str().is_some_and(|pid| wanted.contains(&crate::input::decode(pid))));
+        props.retain(|_, p| {
+            p["id"]
+                .as_str()
+                .is_some_and(|pid| wanted.contains(&crate::input::decode(pid)))
+        });
     }
     ok(page)
 }
 
-pub(super) async fn create(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, body: Bytes) -> ApiResult {
+pub(super) async fn create(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
     let body = parse_body(&body)?;
     if let Some(props) = body.get("properties") {
         crate::validate::properties(props)?;
@@ -60,7 +70,9 @@ pub(super) async fn create(State(emu): State<Emulator>, Extension(caller): Exten
         crate::validate::children(children, "body.children")?;
     }
     if body.get("parent").is_none() {
-        return Err(ApiError::validation("body failed validation: body.parent should be defined, instead was `undefined`."));
+        return Err(ApiError::validation(
+            "body failed validation: body.parent should be defined, instead was `undefined`.",
+        ));
     }
     let scope = emu.scope_of(&caller);
     let now = emu.now_minute();
@@ -70,7 +82,10 @@ pub(super) async fn create(State(emu): State<Emulator>, Extension(caller): Exten
         let parent = ops::resolve_parent(&ws, &body["parent"])?;
         if let Some(target) = parent.target() {
             let target = if target.is_empty() {
-                body["parent"]["database_id"].as_str().unwrap_or_default().to_string()
+                body["parent"]["database_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
             } else {
                 target.to_string()
             };
@@ -108,9 +123,13 @@ pub(super) async fn update(
         }
         let trashed = ws.pages[&id]["in_trash"] == true;
         let restoring = body.get("in_trash").and_then(Value::as_bool) == Some(false);
-        let edits_content = ["properties", "icon", "cover", "erase_content"].iter().any(|k| body.get(*k).is_some());
+        let edits_content = ["properties", "icon", "cover", "erase_content"]
+            .iter()
+            .any(|k| body.get(*k).is_some());
         if trashed && edits_content && !restoring {
-            return Err(ApiError::validation("Can't edit block that is archived. You must unarchive the block before editing."));
+            return Err(ApiError::validation(
+                "Can't edit block that is archived. You must unarchive the block before editing.",
+            ));
         }
         ops::update_page(&mut ws, &id, &body, &now, &actor)?
     };
@@ -136,7 +155,9 @@ pub(super) async fn move_page(
         }
         let parent = ops::resolve_parent(&ws, &body["parent"])?;
         if matches!(parent, ParentRef::Workspace) {
-            return Err(ApiError::validation("body failed validation: body.parent should be a page_id or data_source_id parent."));
+            return Err(ApiError::validation(
+                "body failed validation: body.parent should be a page_id or data_source_id parent.",
+            ));
         }
         if let Some(target) = parent.target()
             && !visible(&ws, &scope, target)
@@ -163,7 +184,10 @@ pub(super) async fn property_item(
     if !ws.pages.contains_key(&id) || !scope.can_see(&ws, &id) {
         return Err(emu.not_found("page", &id));
     }
-    let props = ws.pages[&id]["properties"].as_object().cloned().unwrap_or_default();
+    let props = ws.pages[&id]["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let Some((_, prop)) = find_schema_property(&props, &property_id) else {
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
@@ -184,12 +208,14 @@ pub(super) async fn property_item(
             .map(|v| json!({"object": "property_item", "type": kind, "id": pid, kind.clone(): v}))
             .collect();
         let mut list = crate::json_shapes::list(results, w.next_cursor, "property_item");
-        list["property_item"] = json!({"id": pid, "next_url": null, "type": kind, kind.clone(): {}});
+        list["property_item"] =
+            json!({"id": pid, "next_url": null, "type": kind, kind.clone(): {}});
         return ok(list);
     }
     if kind == "rollup" {
         let mut list = crate::json_shapes::list(vec![], None, "property_item");
-        list["property_item"] = json!({"id": pid, "next_url": null, "type": "rollup", "rollup": prop["rollup"]});
+        list["property_item"] =
+            json!({"id": pid, "next_url": null, "type": "rollup", "rollup": prop["rollup"]});
         return ok(list);
     }
     ok(json!({"object": "property_item", "type": kind, "id": pid, kind.clone(): prop[&kind]}))

@@ -18,7 +18,11 @@ enum Only {
     DataSources,
 }
 
-pub(super) async fn search(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, body: Bytes) -> ApiResult {
+pub(super) async fn search(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
     let body = parse_body(&body)?;
     let query = body["query"].as_str().unwrap_or_default().to_lowercase();
     let filter = &body["filter"];
@@ -65,7 +69,9 @@ pub(super) async fn search(State(emu): State<Emulator>, Extension(caller): Exten
     let mut hits: Vec<(String, String, bool)> = Vec::new();
     if only != Only::DataSources {
         for id in &ws.page_order {
-            let Some(page) = ws.pages.get(id) else { continue };
+            let Some(page) = ws.pages.get(id) else {
+                continue;
+            };
             if (page["in_trash"] == true) != in_trash {
                 continue;
             }
@@ -75,12 +81,21 @@ pub(super) async fn search(State(emu): State<Emulator>, Extension(caller): Exten
             if !scope.can_see(&ws, id) {
                 continue;
             }
-            hits.push((page["last_edited_time"].as_str().unwrap_or_default().to_string(), id.clone(), true));
+            hits.push((
+                page["last_edited_time"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                id.clone(),
+                true,
+            ));
         }
     }
     if only != Only::Pages {
         for id in &ws.data_source_order {
-            let Some(ds) = ws.render_data_source(id) else { continue };
+            let Some(ds) = ws.render_data_source(id) else {
+                continue;
+            };
             if (ds["in_trash"] == true) != in_trash {
                 continue;
             }
@@ -90,7 +105,14 @@ pub(super) async fn search(State(emu): State<Emulator>, Extension(caller): Exten
             if !scope.can_see(&ws, id) {
                 continue;
             }
-            hits.push((ds["last_edited_time"].as_str().unwrap_or_default().to_string(), id.clone(), false));
+            hits.push((
+                ds["last_edited_time"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                id.clone(),
+                false,
+            ));
         }
     }
     hits.sort_by(|a, b| {
@@ -100,7 +122,13 @@ pub(super) async fn search(State(emu): State<Emulator>, Extension(caller): Exten
     let w = page_window(&emu, hits.len(), &paging, "search");
     let results: Vec<Value> = hits[w.start..w.end]
         .iter()
-        .filter_map(|(_, id, is_page)| if *is_page { ws.render_page(id) } else { ws.render_data_source(id) })
+        .filter_map(|(_, id, is_page)| {
+            if *is_page {
+                ws.render_page(id)
+            } else {
+                ws.render_data_source(id)
+            }
+        })
         .collect();
     ok(list(results, w.next_cursor, "page_or_data_source"))
 }

@@ -33,16 +33,29 @@ pub(super) async fn list_users(emu: &Emulator, caller: &Caller, query: Option<&s
     ok(list(users[w.start..w.end].to_vec(), w.next_cursor, "user"))
 }
 
-pub(super) async fn list_all(State(emu): State<Emulator>, Extension(caller): Extension<Caller>, RawQuery(query): RawQuery) -> ApiResult {
+pub(super) async fn list_all(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
     list_users(&emu, &caller, query.as_deref()).await
 }
 
-pub(super) async fn me(State(emu): State<Emulator>, Extension(caller): Extension<Caller>) -> ApiResult {
+pub(super) async fn me(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult {
     let ws = emu.world();
-    ok(ws.user(&caller.bot_id).ok_or_else(|| emu.not_found("user", &caller.bot_id))?)
+    ok(ws
+        .user(&caller.bot_id)
+        .ok_or_else(|| emu.not_found("user", &caller.bot_id))?)
 }
 
-pub(super) async fn retrieve(State(emu): State<Emulator>, Extension(_caller): Extension<Caller>, Path(raw): Path<String>) -> ApiResult {
+pub(super) async fn retrieve(
+    State(emu): State<Emulator>,
+    Extension(_caller): Extension<Caller>,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let id = path_id(&raw, "user_id")?;
     let ws = emu.world();
     ok(ws.user(&id).ok_or_else(|| emu.not_found("user", &id))?)

@@ -45,9 +45,12 @@ impl ConnectionClient {
 
     /// Adds a comment (never retried automatically: a retry could post it twice).
     pub async fn create_comment(&self, comment: &CreateComment) -> Result<Comment, NotionError> {
-        let request =
-            ApiRequest::post("/v1/comments", "/v1/comments".to_owned(), RequestKind::Write)
-                .json(comment)?;
+        let request = ApiRequest::post(
+            "/v1/comments",
+            "/v1/comments".to_owned(),
+            RequestKind::Write,
+        )
+        .json(comment)?;
         self.send(request).await
     }
 }

@@ -123,7 +123,10 @@ impl ConnectionClient {
         start_cursor: Option<&str>,
         page_size: Option<u32>,
     ) -> Result<TemplatesList, NotionError> {
-        let path = format!("/v1/data_sources/{}/templates", path_segment(data_source_id));
+        let path = format!(
+            "/v1/data_sources/{}/templates",
+            path_segment(data_source_id)
+        );
         let request = ApiRequest::get("/v1/data_sources/{id}/templates", path)
             .query_opt("name", name)
             .query_opt("start_cursor", start_cursor)

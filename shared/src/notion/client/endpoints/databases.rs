@@ -14,9 +14,12 @@ impl ConnectionClient {
     }
 
     pub async fn create_database(&self, request: &CreateDatabase) -> Result<Database, NotionError> {
-        let request =
-            ApiRequest::post("/v1/databases", "/v1/databases".to_owned(), RequestKind::Write)
-                .json(request)?;
+        let request = ApiRequest::post(
+            "/v1/databases",
+            "/v1/databases".to_owned(),
+            RequestKind::Write,
+        )
+        .json(request)?;
         self.send(request).await
     }
 

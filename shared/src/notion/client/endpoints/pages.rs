@@ -40,7 +40,11 @@ impl ConnectionClient {
     }
 
     /// Updates properties, icon, cover, trash/lock state.
-    pub async fn update_page(&self, page_id: &str, update: &UpdatePage) -> Result<Page, NotionError> {
+    pub async fn update_page(
+        &self,
+        page_id: &str,
+        update: &UpdatePage,
+    ) -> Result<Page, NotionError> {
         let path = format!("/v1/pages/{}", path_segment(page_id));
         self.send(ApiRequest::patch("/v1/pages/{id}", path).json(update)?)
             .await
