@@ -61,7 +61,7 @@ impl std::fmt::Debug for EmbeddedDb {
 impl EmbeddedDb {
     /// Opens (or creates) `data_dir/relay.redb`, creating the folder and every table.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(StoreError::backend)?;
+        create_private_dir(data_dir).map_err(StoreError::backend)?;
         let path = data_dir.join(DB_FILE);
         let db = Database::create(&path)?;
         let txn = db.begin_write()?;
@@ -101,6 +101,22 @@ impl EmbeddedDb {
             .await
             .map_err(|err| StoreError::Backend(format!("database task failed: {err}")))?
     }
+}
+
+/// Creates `dir` (and parents) if missing; a folder this creates is owner-only (0700), since it
+/// holds customers' synced content.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {

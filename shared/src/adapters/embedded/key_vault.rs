@@ -32,7 +32,7 @@ impl std::fmt::Debug for LocalKeyVault {
 impl LocalKeyVault {
     /// Reads `data_dir/master.key`, creating it (0600) with a fresh key if it does not exist.
     pub fn open_or_create(data_dir: &Path) -> Result<Self, KeyVaultError> {
-        std::fs::create_dir_all(data_dir).map_err(backend)?;
+        super::db::create_private_dir(data_dir).map_err(backend)?;
         let path = data_dir.join(MASTER_KEY_FILE);
         let master = match create_new(&path) {
             Ok(key) => key,
@@ -100,5 +100,59 @@ impl KeyVault for LocalKeyVault {
         let (nonce, ciphertext) = wrapped.split_at(NONCE_LEN);
         let key = crypto::open(&self.master[..], nonce, &context.to_aad(), ciphertext)?;
         crypto::key_from_slice(&key).map_err(|_| KeyVaultError::Denied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ConnectionId;
+
+    #[tokio::test]
+    async fn master_key_is_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let vault = LocalKeyVault::open_or_create(&data).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(data.join(MASTER_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let dir_mode = std::fs::metadata(&data).unwrap().permissions().mode();
+            assert_eq!(dir_mode & 0o777, 0o700);
+        }
+        let a = EncryptionContext::for_connection(&ConnectionId::random());
+        let b = EncryptionContext::for_connection(&ConnectionId::random());
+        let envelope = vault.encrypt(&a, b"token").await.unwrap();
+        // Reopening reads the same key.
+        let reopened = LocalKeyVault::open_or_create(&data).unwrap();
+        assert_eq!(reopened.key_id(), vault.key_id());
+        assert_eq!(
+            &reopened.decrypt(&a, &envelope).await.unwrap()[..],
+            b"token"
+        );
+        assert!(matches!(
+            reopened.decrypt(&b, &envelope).await,
+            Err(KeyVaultError::Denied)
+        ));
+        // Another master key cannot open it.
+        let other = LocalKeyVault::open_or_create(&dir.path().join("other")).unwrap();
+        assert!(matches!(
+            other.decrypt(&a, &envelope).await,
+            Err(KeyVaultError::Denied)
+        ));
+    }
+
+    #[test]
+    fn a_truncated_key_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MASTER_KEY_FILE), b"short").unwrap();
+        assert!(matches!(
+            LocalKeyVault::open_or_create(dir.path()),
+            Err(KeyVaultError::Malformed)
+        ));
     }
 }

@@ -59,7 +59,7 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, SecretsError> {
 fn write_file(path: &Path, secrets: &BTreeMap<String, String>) -> Result<(), SecretsError> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(backend)?;
+        super::db::create_private_dir(dir).map_err(backend)?;
     }
     let bytes = Zeroizing::new(serde_json::to_vec_pretty(secrets).map_err(backend)?);
     let temp = path.with_extension(format!("json.tmp-{}", std::process::id()));
@@ -122,5 +122,39 @@ impl SecretsProvider for FileSecrets {
 
     fn invalidate(&self, name: &SecretName) {
         self.cache.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn environment_wins_and_puts_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = HashMap::from([("RELAY_API_KEY".to_owned(), "from-env".to_owned())]);
+        let secrets = FileSecrets::new(dir.path(), env, Duration::from_secs(60));
+        let api_key = SecretName::api_key();
+        assert_eq!(secrets.get(&api_key).await.unwrap().expose(), "from-env");
+        let token = SecretName::webhook_verification_token();
+        assert!(matches!(
+            secrets.get(&token).await,
+            Err(SecretsError::NotFound(_))
+        ));
+        secrets.put(&token, &SecretString::new("v1")).await.unwrap();
+        secrets.invalidate(&token);
+        assert_eq!(secrets.get(&token).await.unwrap().expose(), "v1");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(secrets.file())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Another provider over the same folder sees the stored value.
+        let again = FileSecrets::new(dir.path(), HashMap::new(), Duration::from_secs(60));
+        assert_eq!(again.get(&token).await.unwrap().expose(), "v1");
     }
 }
