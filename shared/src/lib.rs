@@ -4,12 +4,14 @@
 //! - [`domain`]: connections, records and change cursors, sync state, the token vault.
 //! - [`ports`]: the storage, queue, key and secrets traits the flows talk to.
 //! - [`adapters`]: those ports on AWS and embedded (local), and the factory that picks one.
+//! - [`app`]: the application context (adapters, Notion client, settings) built once per process.
 //! - [`secret`]: types that hold secrets and redact themselves.
 //! - [`config`]: configuration read from the environment, in one place.
 //! - [`telemetry`]: structured JSON logs, set up once per process.
 //! - [`http`]: the JSON error shape every HTTP handler answers with.
 
 pub mod adapters;
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod ids;
 pub mod job;
 pub mod record;
+pub mod sync_job;
 pub mod sync_state;
 pub mod timestamp;
 pub mod token_vault;
@@ -22,6 +23,7 @@ pub use record::{
     ActionFilter, ChangeCursor, ChangePage, ChangeQuery, IdPage, PayloadHash, RecordAction,
     RecordKey, RecordTombstone, RecordUpsert, RecordWrite, StoredRecord, WriteOutcome,
 };
+pub use sync_job::{SyncJob, SyncReason};
 pub use sync_state::{
     Checkpoint, Lease, LeaseScope, RunCounts, RunId, RunIssue, RunRecord, RunStatus,
 };
