@@ -9,13 +9,21 @@
 //! - [`config`]: configuration read from the environment, in one place.
 //! - [`telemetry`]: structured JSON logs, set up once per process.
 //! - [`http`]: the JSON error shape every HTTP handler answers with.
+//! - [`markdown`]: Markdown to Notion blocks and back, and the request plan that writes them.
+//! - [`connect`]: connect sessions, the OAuth flow, connection management and the token lifecycle.
+//! - [`sync`]: the sync engine, worker and scheduler.
+//! - [`routes`]: the HTTP routers of the oauth and api functions (thin translation to [`connect`]).
 
 pub mod adapters;
 pub mod app;
 pub mod config;
+pub mod connect;
 pub mod domain;
 pub mod http;
+pub mod markdown;
 pub mod notion;
 pub mod ports;
+pub mod routes;
 pub mod secret;
+pub mod sync;
 pub mod telemetry;

@@ -1,10 +1,13 @@
 //! The api Lambda: connections, sync status and trigger, records and actions for the app backend.
 //!
-//! Thin entry point: wiring only; the logic lives in `relay-shared`.
+//! Thin entry point: the context (adapters, Notion client, settings) is built once per cold
+//! start; the routes and their logic live in `relay-shared`.
+
+use relay_shared::app::AppContext;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     relay_shared::telemetry::init();
-    let router = relay_shared::http::not_ready_router("the app backend API");
-    lambda_http::run(router).await
+    let ctx = AppContext::from_env().await?;
+    lambda_http::run(relay_shared::routes::api_router(ctx)).await
 }

@@ -1,10 +1,13 @@
 //! The oauth Lambda: connect sessions, OAuth start and callback (API Gateway HTTP API).
 //!
-//! Thin entry point: wiring only; the logic lives in `relay-shared`.
+//! Thin entry point: the context (adapters, Notion client, settings) is built once per cold
+//! start; the routes and their logic live in `relay-shared`.
+
+use relay_shared::app::AppContext;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     relay_shared::telemetry::init();
-    let router = relay_shared::http::not_ready_router("the connect flow");
-    lambda_http::run(router).await
+    let ctx = AppContext::from_env().await?;
+    lambda_http::run(relay_shared::routes::oauth_router(ctx)).await
 }

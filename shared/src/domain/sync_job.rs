@@ -33,6 +33,11 @@ pub enum SyncJob {
         /// The run a continuation belongs to.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         run_id: Option<String>,
+        /// The checkpoint version a continuation resumes from. A continuation whose checkpoint
+        /// has moved on (another worker continued the run) is stale and does nothing, so a run
+        /// never has two continuation chains.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkpoint_version: Option<u64>,
     },
     /// Re-read one page (created, edited, moved or restored in Notion).
     RefetchPage {
@@ -58,6 +63,44 @@ impl SyncJob {
             reason: SyncReason::Initial,
             full: true,
             run_id: None,
+            checkpoint_version: None,
+        }
+    }
+
+    /// The periodic sync the scheduler sends for a due connection.
+    pub fn scheduled(connection_id: ConnectionId) -> Self {
+        Self::Sync {
+            connection_id,
+            reason: SyncReason::Scheduled,
+            full: false,
+            run_id: None,
+            checkpoint_version: None,
+        }
+    }
+
+    /// A sync the app asked for (`POST /connections/{id}/sync`).
+    pub fn manual(connection_id: ConnectionId, full: bool) -> Self {
+        Self::Sync {
+            connection_id,
+            reason: SyncReason::Manual,
+            full,
+            run_id: None,
+            checkpoint_version: None,
+        }
+    }
+
+    /// The rest of run `run_id`, from the checkpoint stored with `checkpoint_version`.
+    pub fn continuation(
+        connection_id: ConnectionId,
+        run_id: &str,
+        checkpoint_version: u64,
+    ) -> Self {
+        Self::Sync {
+            connection_id,
+            reason: SyncReason::Continuation,
+            full: false,
+            run_id: Some(run_id.to_owned()),
+            checkpoint_version: Some(checkpoint_version),
         }
     }
 
@@ -104,6 +147,25 @@ mod tests {
         assert_eq!(outgoing.body["reason"], "initial");
         let back: SyncJob = serde_json::from_value(outgoing.body).unwrap();
         assert_eq!(back, job);
+    }
+
+    #[test]
+    fn continuations_carry_their_run_and_checkpoint_version() {
+        let id = ConnectionId::random();
+        let job = SyncJob::continuation(id, "run-1", 7);
+        let outgoing = job.to_outgoing("run-1-7").unwrap();
+        assert_eq!(outgoing.body["reason"], "continuation");
+        assert_eq!(outgoing.body["checkpoint_version"], 7);
+        assert_eq!(
+            serde_json::from_value::<SyncJob>(outgoing.body).unwrap(),
+            job
+        );
+        // Jobs written before the field existed still decode.
+        let old = serde_json::json!({"kind": "sync", "connection_id": id.to_string(), "reason": "scheduled"});
+        assert_eq!(
+            serde_json::from_value::<SyncJob>(old).unwrap(),
+            SyncJob::scheduled(id)
+        );
     }
 
     #[test]

@@ -6,16 +6,95 @@ pub const PLAIN_TEXT: &str = "plain text";
 
 /// Every language name Notion accepts (Notion-Version 2026-03-11).
 const NOTION_LANGUAGES: &[&str] = &[
-    "abap", "abc", "agda", "arduino", "ascii art", "assembly", "bash", "basic", "bnf", "c",
-    "c#", "c++", "clojure", "coffeescript", "coq", "css", "dart", "dhall", "diff", "docker",
-    "ebnf", "elixir", "elm", "erlang", "f#", "flow", "fortran", "gherkin", "glsl", "go",
-    "graphql", "groovy", "haskell", "hcl", "html", "idris", "java", "javascript", "json",
-    "julia", "kotlin", "latex", "less", "lisp", "livescript", "llvm ir", "lua", "makefile",
-    "markdown", "markup", "matlab", "mathematica", "mermaid", "nix", "notion formula",
-    "objective-c", "ocaml", "pascal", "perl", "php", "plain text", "powershell", "prolog",
-    "protobuf", "purescript", "python", "r", "racket", "reason", "ruby", "rust", "sass",
-    "scala", "scheme", "scss", "shell", "smalltalk", "solidity", "sql", "swift", "toml",
-    "typescript", "vb.net", "verilog", "vhdl", "visual basic", "webassembly", "xml", "yaml",
+    "abap",
+    "abc",
+    "agda",
+    "arduino",
+    "ascii art",
+    "assembly",
+    "bash",
+    "basic",
+    "bnf",
+    "c",
+    "c#",
+    "c++",
+    "clojure",
+    "coffeescript",
+    "coq",
+    "css",
+    "dart",
+    "dhall",
+    "diff",
+    "docker",
+    "ebnf",
+    "elixir",
+    "elm",
+    "erlang",
+    "f#",
+    "flow",
+    "fortran",
+    "gherkin",
+    "glsl",
+    "go",
+    "graphql",
+    "groovy",
+    "haskell",
+    "hcl",
+    "html",
+    "idris",
+    "java",
+    "javascript",
+    "json",
+    "julia",
+    "kotlin",
+    "latex",
+    "less",
+    "lisp",
+    "livescript",
+    "llvm ir",
+    "lua",
+    "makefile",
+    "markdown",
+    "markup",
+    "matlab",
+    "mathematica",
+    "mermaid",
+    "nix",
+    "notion formula",
+    "objective-c",
+    "ocaml",
+    "pascal",
+    "perl",
+    "php",
+    "plain text",
+    "powershell",
+    "prolog",
+    "protobuf",
+    "purescript",
+    "python",
+    "r",
+    "racket",
+    "reason",
+    "ruby",
+    "rust",
+    "sass",
+    "scala",
+    "scheme",
+    "scss",
+    "shell",
+    "smalltalk",
+    "solidity",
+    "sql",
+    "swift",
+    "toml",
+    "typescript",
+    "vb.net",
+    "verilog",
+    "vhdl",
+    "visual basic",
+    "webassembly",
+    "xml",
+    "yaml",
     "java/c/c++/c#",
 ];
 
@@ -76,9 +155,13 @@ const ALIASES: &[(&str, &str)] = &[
     ("plain", PLAIN_TEXT),
 ];
 
-/// Notion's language name for a fenced-code info string (its first word, case-insensitive):
-/// a Notion name as is, a known alias mapped, anything else `plain text`.
+/// Notion's language name for a fenced-code info string (case-insensitive; the whole string or
+/// its first word): a Notion name as is, a known alias mapped, anything else `plain text`.
 pub fn notion_language(info: &str) -> &'static str {
+    let whole = info.trim().to_lowercase();
+    if let Some(name) = NOTION_LANGUAGES.iter().find(|name| **name == whole) {
+        return name;
+    }
     let Some(word) = info.split_whitespace().next() else {
         return PLAIN_TEXT;
     };
@@ -171,6 +254,7 @@ mod tests {
             if !name.contains(' ') {
                 assert_eq!(notion_language(&info), *name, "{name} -> {info}");
             }
+            assert_eq!(notion_language(&name.to_uppercase()), *name);
         }
     }
 }

@@ -20,6 +20,7 @@
 mod execute;
 mod languages;
 pub mod limits;
+mod memory;
 mod parse;
 mod plan;
 mod render;
@@ -31,6 +32,7 @@ use thiserror::Error;
 
 pub use execute::{BlockAppender, ExecuteError, ExecutionReport, PlanProgress, execute};
 pub use languages::{PLAIN_TEXT, markdown_info_string, notion_language};
+pub use memory::{MemoryAppender, MemoryAppenderError};
 pub use parse::to_blocks;
 pub use plan::{
     Append, BlockRef, CreationPlan, PlanError, PlanOptions, plan_requests, plan_requests_with,

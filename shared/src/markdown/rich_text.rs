@@ -175,7 +175,10 @@ pub(crate) fn group_items(items: Vec<RichText>) -> Vec<Vec<RichText>> {
 pub(crate) fn fit_single(items: Vec<RichText>) -> Option<Vec<RichText>> {
     let fits = |candidate: &[RichText]| {
         candidate.len() <= MAX_RICH_TEXT_ITEMS
-            && candidate.iter().map(|item| item_bytes(item) + 1).sum::<usize>()
+            && candidate
+                .iter()
+                .map(|item| item_bytes(item) + 1)
+                .sum::<usize>()
                 <= MAX_RICH_TEXT_BYTES
     };
     if fits(&items) {
@@ -257,7 +260,11 @@ mod tests {
         let items = to_items(vec![Inline::plain("x".repeat(4_001))]);
         assert_eq!(items.len(), 3);
         assert_eq!(
-            items.iter().map(item_text).map(str::len).collect::<Vec<_>>(),
+            items
+                .iter()
+                .map(item_text)
+                .map(str::len)
+                .collect::<Vec<_>>(),
             vec![2_000, 2_000, 1]
         );
     }
@@ -293,7 +300,12 @@ mod tests {
             ..Style::default()
         };
         let inlines: Vec<_> = (0..150)
-            .map(|i| styled(&format!("w{i} "), if i % 2 == 0 { bold } else { Style::default() }))
+            .map(|i| {
+                styled(
+                    &format!("w{i} "),
+                    if i % 2 == 0 { bold } else { Style::default() },
+                )
+            })
             .collect();
         let expected: String = inlines.iter().map(Inline::text).collect();
         let fitted = fit_single(to_items(inlines)).unwrap();

@@ -55,8 +55,7 @@ mod tests {
     #[test]
     fn request_form_round_trip() {
         let block = Block::bulleted_list_item(vec![RichText::text("a")]).with_children(vec![
-            Block::paragraph(vec![RichText::text("b")])
-                .with_children(vec![Block::divider()]),
+            Block::paragraph(vec![RichText::text("b")]).with_children(vec![Block::divider()]),
         ]);
         let node = BlockNode::from_request(block.clone());
         assert_eq!(node.children.len(), 1);
