@@ -11,6 +11,8 @@
 pub mod auth;
 pub mod connections;
 pub mod oauth;
+pub mod records;
+pub mod sync;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -37,8 +39,11 @@ pub fn oauth_router_with(ctx: AppContext, options: ConnectOptions) -> Router {
 
 /// The api function's routes for the app backend.
 pub fn api_router(ctx: AppContext) -> Router {
-    let connect = ConnectService::new(ctx, ConnectOptions::default());
-    Router::new().merge(connections::router(connect))
+    let connect = ConnectService::new(ctx.clone(), ConnectOptions::default());
+    Router::new()
+        .merge(connections::router(connect))
+        .merge(records::router(ctx.clone()))
+        .merge(sync::router(ctx))
 }
 
 impl FromRef<ConnectService> for AppContext {
