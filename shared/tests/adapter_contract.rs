@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use contract_support::{Harness, MAX_RECEIVES};
+use contract_support::{Harness, MAX_RECEIVES, Raw};
 use relay_shared::domain::timestamp;
 use relay_shared::domain::{
     ActionFilter, ChangeCursor, ChangeQuery, Connection, ConnectionId, ConnectionStatus, EndUser,
@@ -55,6 +55,8 @@ contract_tests!(
     older_source_modified_does_not_overwrite,
     deletions_filters_ids_and_purge,
     large_payloads_round_trip,
+    large_payloads_of_ids_sharing_a_prefix_stay_apart,
+    change_index_does_not_copy_payloads,
     unacknowledged_jobs_come_back_then_go_to_the_dlq,
     batches_of_ten_fifo_groups_and_deduplication,
     tokens_bind_to_their_connection_and_never_appear_in_plain,
@@ -979,6 +981,105 @@ async fn large_payloads_round_trip(h: Harness) {
     assert_eq!(records.get(&key).await.unwrap().unwrap().payload, small);
 }
 
+async fn large_payloads_of_ids_sharing_a_prefix_stay_apart(h: Harness) {
+    let records = &h.adapters.records;
+    let connection = ConnectionId::random();
+    // `a#0000` looks like the first payload part of `a` to a prefix match on the part keys.
+    let ids = ["a", "a#0000"];
+    let payloads: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| json!({"id": id, "markdown": format!("{id} ✓ ").repeat(100_000)}))
+        .collect();
+    for (id, payload) in ids.iter().zip(&payloads) {
+        records
+            .upsert(
+                &connection,
+                &page_model(),
+                RecordUpsert::new(rid(id), payload.clone(), None),
+            )
+            .await
+            .unwrap();
+    }
+    for (id, payload) in ids.iter().zip(&payloads) {
+        let key = RecordKey {
+            connection_id: connection,
+            model: page_model(),
+            record_id: rid(id),
+        };
+        let stored = records.get(&key).await.unwrap().unwrap();
+        assert!(
+            stored.payload == *payload,
+            "payload of {id} came back mixed"
+        );
+    }
+    let mut cursor = ChangeCursor::START;
+    let seen = read_changes(records.as_ref(), &connection, &mut cursor, 1).await;
+    assert_eq!(seen.len(), 2);
+    for ((id, _, _, payload), (want_id, want_payload)) in seen.iter().zip(ids.iter().zip(&payloads))
+    {
+        assert_eq!(id, want_id);
+        assert!(
+            payload == want_payload,
+            "listed payload of {id} came back mixed"
+        );
+    }
+    // Shrinking one leaves the other whole.
+    records
+        .upsert(
+            &connection,
+            &page_model(),
+            RecordUpsert::new(rid("a"), json!({"small": true}), None),
+        )
+        .await
+        .unwrap();
+    let other = records
+        .get(&RecordKey {
+            connection_id: connection,
+            model: page_model(),
+            record_id: rid("a#0000"),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(other.payload == payloads[1]);
+}
+
+/// The change listing's index carries what a listing filters on, never the payloads (which would
+/// double the storage of every record and fill the 10 GB item collection of an LSI sooner).
+async fn change_index_does_not_copy_payloads(h: Harness) {
+    let Raw::Aws { clients, resources } = &h.raw else {
+        return;
+    };
+    let table = clients
+        .dynamodb
+        .describe_table()
+        .table_name(&resources.records_table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let index = table
+        .local_secondary_indexes()
+        .iter()
+        .find(|index| index.index_name() == Some("by_change"))
+        .expect("the by_change LSI");
+    let projection = index.projection().unwrap();
+    assert_eq!(
+        projection.projection_type(),
+        Some(&aws_sdk_dynamodb::types::ProjectionType::Include)
+    );
+    let attributes = projection.non_key_attributes();
+    assert!(
+        !attributes
+            .iter()
+            .any(|name| name == "payload" || name == "chunk")
+    );
+    for needed in ["last_action", "last_modified_at", "record_cursor"] {
+        assert!(attributes.iter().any(|name| name == needed), "{needed}");
+    }
+}
+
 async fn unacknowledged_jobs_come_back_then_go_to_the_dlq(h: Harness) {
     let queue = &h.adapters.queue;
     let group = ConnectionId::random();
@@ -1074,9 +1175,11 @@ async fn batches_of_ten_fifo_groups_and_deduplication(h: Harness) {
         .map(|i| OutgoingJob::new(groups[i % 3], format!("job-{i}"), json!({"i": i})))
         .collect();
     let report = queue.send_batch(&jobs).await.unwrap();
+    // At most one job of a connection per request (a retried entry must never fall behind a
+    // later job of its connection): 9 jobs of the first group take 9 requests.
     assert_eq!(
-        report.batches, 3,
-        "25 jobs go out as 3 batches of at most 10"
+        report.batches, 9,
+        "25 jobs of 3 connections go out as 9 batches"
     );
     assert_eq!(report.sent, 25);
     assert!(report.failed.is_empty(), "{:?}", report.failed);
@@ -1095,7 +1198,11 @@ async fn batches_of_ten_fifo_groups_and_deduplication(h: Harness) {
             .unwrap();
         assert!(!batch.is_empty(), "jobs went missing after {received}");
         let in_flight: HashSet<ConnectionId> = batch.iter().map(|job| job.group).collect();
-        assert_eq!(in_flight.len(), batch.len().min(in_flight.len()));
+        assert_eq!(
+            in_flight.len(),
+            batch.len(),
+            "at most one job per connection (group) in flight"
+        );
         for job in batch {
             per_group
                 .entry(job.group)

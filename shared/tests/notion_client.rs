@@ -555,6 +555,73 @@ async fn a_long_retry_after_is_returned_not_slept_and_pauses_the_connection() {
 }
 
 #[tokio::test]
+async fn a_long_pause_fails_fast_for_every_later_call_until_it_passes() {
+    // One request every two seconds: the second call meets a 429 with `Retry-After: 2`.
+    let running = emulator(EmulatorConfig {
+        rate_limit: Some(RateLimit {
+            requests_per_second: 0.5,
+            burst: 1,
+        }),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = NotionClient::with_retry_policy(
+        &notion_config(&running.base_url, 200.0, 50),
+        RetryPolicy {
+            max_inline_wait: Duration::from_millis(200),
+            ..fast_retry()
+        },
+    )
+    .unwrap();
+    let notion = connect(&client, &running);
+    notion.me().await.unwrap();
+    let err = notion.me().await.unwrap_err();
+    assert!(matches!(err, NotionError::RateLimited { .. }), "{err:?}");
+    let paused_at = Instant::now();
+    let sent_before = running.emulator.counters().total;
+    // Later calls on the connection (any handle) neither wait out the pause nor send anything.
+    let other_handle = client.connection("conn-1", SecretString::new("unused"));
+    for handle in [&notion, &other_handle] {
+        let started = Instant::now();
+        let err = handle.me().await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_millis(150),
+            "{:?}",
+            started.elapsed()
+        );
+        match err {
+            NotionError::RateLimited { retry_after, .. } => {
+                assert!(retry_after > Duration::from_millis(200), "{retry_after:?}");
+                assert!(retry_after <= Duration::from_secs(2), "{retry_after:?}");
+            }
+            other => panic!("expected RateLimited, got {other:?}"),
+        }
+    }
+    assert_eq!(running.emulator.counters().total, sent_before);
+    // Once the pause has passed, calls go through again.
+    tokio::time::sleep(Duration::from_millis(2_100).saturating_sub(paused_at.elapsed())).await;
+    notion.me().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_short_pause_is_still_waited_out() {
+    let running = default_emulator().await;
+    let client = NotionClient::with_retry_policy(
+        &notion_config(&running.base_url, 200.0, 50),
+        RetryPolicy {
+            max_inline_wait: Duration::from_secs(5),
+            ..fast_retry()
+        },
+    )
+    .unwrap();
+    let notion = connect(&client, &running);
+    notion.budget().pause_for(Duration::from_millis(300));
+    let started = Instant::now();
+    notion.me().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(290));
+}
+
+#[tokio::test]
 async fn emulator_rate_limit_with_retry_after_is_waited_out() {
     let running = emulator(EmulatorConfig {
         rate_limit: Some(RateLimit {

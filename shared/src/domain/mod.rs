@@ -18,7 +18,10 @@ pub use connection::{
 };
 pub use crypto::{DataKey, EncryptionContext, Envelope};
 pub use ids::{ConnectionId, EndUserId, IdError, RecordId, RecordModel};
-pub use job::{OutgoingJob, ReceiptHandle, ReceivedJob, SendFailure, SendReport};
+pub use job::{
+    OutgoingJob, ReceiptHandle, ReceivedJob, SendFailure, SendReport, failures_after_first_failure,
+    first_of_each_group, next_send_batch,
+};
 pub use record::{
     ActionFilter, ChangeCursor, ChangePage, ChangeQuery, IdPage, PayloadHash, RecordAction,
     RecordKey, RecordTombstone, RecordUpsert, RecordWrite, StoredRecord, WriteOutcome,

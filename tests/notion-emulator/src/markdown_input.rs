@@ -21,11 +21,22 @@ fn item(
     code: bool,
     link: Option<&str>,
 ) -> Vec<Value> {
-    let chars: Vec<char> = content.chars().collect();
-    chars
-        .chunks(MAX_CONTENT)
-        .map(|chunk| {
-            let c: String = chunk.iter().collect();
+    // Pieces of at most MAX_CONTENT UTF-16 units (how Notion measures text), whole characters.
+    let mut pieces: Vec<String> = Vec::new();
+    let mut units = 0;
+    for ch in content.chars() {
+        if pieces.is_empty() || units + ch.len_utf16() > MAX_CONTENT {
+            pieces.push(String::new());
+            units = 0;
+        }
+        units += ch.len_utf16();
+        if let Some(last) = pieces.last_mut() {
+            last.push(ch);
+        }
+    }
+    pieces
+        .into_iter()
+        .map(|c| {
             json!({
                 "type": "text",
                 "text": {"content": c, "link": link.map(|u| json!({"url": u}))},
@@ -342,7 +353,7 @@ mod tests {
             let items = inline(&words);
             let joined: String = items.iter().map(|i| i["text"]["content"].as_str().unwrap().to_string()).collect();
             proptest::prop_assert_eq!(joined, words);
-            proptest::prop_assert!(items.iter().all(|i| i["text"]["content"].as_str().unwrap().chars().count() <= 2_000));
+            proptest::prop_assert!(items.iter().all(|i| i["text"]["content"].as_str().unwrap().encode_utf16().count() <= 2_000));
         }
     }
 }

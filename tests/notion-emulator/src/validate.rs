@@ -18,6 +18,12 @@ pub const MAX_MULTI_SELECT: usize = 100;
 pub const MAX_RELATION: usize = 100;
 pub const MAX_PEOPLE: usize = 100;
 
+/// A string's length as Notion measures it: UTF-16 code units (JavaScript's `.length`), so an
+/// emoji outside the Basic Multilingual Plane counts two.
+pub fn text_length(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
 fn too_long(path: &str, max: usize, actual: usize) -> ApiError {
     ApiError::validation(format!(
         "body failed validation: {path}.length should be ≤ `{max}`, instead was `{actual}`."
@@ -120,7 +126,7 @@ fn payload_limits(payload: &Value, path: &str) -> Result<(), ApiError> {
             }
             "expression" => {
                 if let Some(expr) = value.as_str() {
-                    let n = expr.chars().count();
+                    let n = text_length(expr);
                     if n > MAX_EQUATION {
                         return Err(too_long(&format!("{path}.expression"), MAX_EQUATION, n));
                     }
@@ -143,7 +149,7 @@ pub fn rich_text(value: &Value, path: &str) -> Result<(), ApiError> {
     for (i, item) in items.iter().enumerate() {
         let ipath = format!("{path}[{i}]");
         if let Some(content) = item["text"]["content"].as_str() {
-            let n = content.chars().count();
+            let n = text_length(content);
             if n > MAX_TEXT_CONTENT {
                 return Err(too_long(
                     &format!("{ipath}.text.content"),
@@ -153,13 +159,13 @@ pub fn rich_text(value: &Value, path: &str) -> Result<(), ApiError> {
             }
         }
         if let Some(url) = item["text"]["link"]["url"].as_str() {
-            let n = url.chars().count();
+            let n = text_length(url);
             if n > MAX_LINK_URL {
                 return Err(too_long(&format!("{ipath}.text.link.url"), MAX_LINK_URL, n));
             }
         }
         if let Some(expr) = item["equation"]["expression"].as_str() {
-            let n = expr.chars().count();
+            let n = text_length(expr);
             if n > MAX_EQUATION {
                 return Err(too_long(
                     &format!("{ipath}.equation.expression"),
@@ -188,7 +194,7 @@ pub fn properties(props: &Value) -> Result<(), ApiError> {
         };
         for (kind, v) in obj {
             let vpath = format!("{path}.{kind}");
-            let str_len = v.as_str().map(|s| s.chars().count());
+            let str_len = v.as_str().map(text_length);
             let arr_len = v.as_array().map(Vec::len);
             match kind.as_str() {
                 "title" | "rich_text" => rich_text(v, &vpath)?,
@@ -249,6 +255,21 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn text_length_counts_utf16_units_like_notion() {
+        // An emoji outside the BMP is two UTF-16 units (JavaScript's `.length`).
+        let at_limit = "😀".repeat(1_000);
+        assert!(children(&json!([para(&at_limit)]), "body.children").is_ok());
+        let over = "😀".repeat(1_001);
+        let e = children(&json!([para(&over)]), "body.children").unwrap_err();
+        assert!(e.message.contains("instead was `2002`"), "{}", e.message);
+        // Characters inside the BMP count one each, however many bytes they take.
+        assert!(children(&json!([para(&"é".repeat(2_000))]), "body.children").is_ok());
+        let url = format!("https://x/{}", "😀".repeat(996));
+        let link = json!([{"type": "text", "text": {"content": "x", "link": {"url": url}}}]);
+        assert!(rich_text(&link, "rt").is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use aws_sdk_sqs::types::{MessageSystemAttributeName, SendMessageBatchRequestEntr
 
 use crate::domain::{
     ConnectionId, OutgoingJob, ReceiptHandle, ReceivedJob, SendFailure, SendReport,
+    first_of_each_group, next_send_batch,
 };
 use crate::ports::{JobQueue, QueueError};
 
@@ -49,6 +50,11 @@ impl SqsJobQueue {
             .ok_or_else(|| QueueError::Backend(format!("no URL for queue {name}")))
     }
 
+    /// Receives one message at a time, up to `max`: a FIFO receive of several messages may return
+    /// several of one group, and releasing the extras would burn their receive counts (enough
+    /// releases would move a job to the DLQ unprocessed). While a group's message is in flight a
+    /// later receive never returns another of that group, so single receives give at most one
+    /// job per connection. Only the first receive long-polls.
     async fn receive_from(
         &self,
         url: &str,
@@ -56,18 +62,70 @@ impl SqsJobQueue {
         visibility: Duration,
         wait: Duration,
     ) -> Result<Vec<ReceivedJob>, QueueError> {
-        let output = self
-            .client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(i32::try_from(max.clamp(1, BATCH_SIZE)).unwrap_or(1))
-            .visibility_timeout(seconds(visibility, MAX_VISIBILITY_SECONDS))
-            .wait_time_seconds(seconds(wait, MAX_WAIT_SECONDS))
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .send()
-            .await
-            .map_err(|err| QueueError::Backend(DisplayErrorContext(&err).to_string()))?;
-        output.messages().iter().map(decode).collect()
+        let mut messages = Vec::new();
+        for round in 0..max.clamp(1, BATCH_SIZE) {
+            let output = self
+                .client
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(1)
+                .visibility_timeout(seconds(visibility, MAX_VISIBILITY_SECONDS))
+                .wait_time_seconds(if round == 0 {
+                    seconds(wait, MAX_WAIT_SECONDS)
+                } else {
+                    0
+                })
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await
+                .map_err(|err| QueueError::Backend(DisplayErrorContext(&err).to_string()))?;
+            let received = output.messages.unwrap_or_default();
+            if received.is_empty() {
+                break;
+            }
+            messages.extend(received);
+        }
+        // Defence in depth: should a backend still hand out a second message of a group, keep
+        // the first and release the other at once (the group's order holds).
+        let (kept, extra) = first_of_each_group(messages, |message| {
+            message
+                .attributes()
+                .and_then(|attributes| attributes.get(&MessageSystemAttributeName::MessageGroupId))
+                .cloned()
+        });
+        for message in &extra {
+            if let Some(receipt) = message.receipt_handle()
+                && let Err(err) = self
+                    .client
+                    .change_message_visibility()
+                    .queue_url(url)
+                    .receipt_handle(receipt)
+                    .visibility_timeout(0)
+                    .send()
+                    .await
+            {
+                // It comes back after its visibility timeout instead, still behind the kept one.
+                tracing::warn!(
+                    message_id = message.message_id().unwrap_or("-"),
+                    error = %DisplayErrorContext(&err),
+                    "could not release a second message of a group"
+                );
+            }
+        }
+        let mut jobs = Vec::with_capacity(kept.len());
+        for message in &kept {
+            match decode(message) {
+                Ok(job) => jobs.push(job),
+                // One malformed message does not fail the receive: it stays hidden and reaches
+                // the dead-letter queue through its receive count.
+                Err(err) => tracing::error!(
+                    message_id = message.message_id().unwrap_or("-"),
+                    error = %err,
+                    "skipping a malformed queue message"
+                ),
+            }
+        }
+        Ok(jobs)
     }
 }
 
@@ -131,71 +189,106 @@ impl JobQueue for SqsJobQueue {
 
     async fn send_batch(&self, jobs: &[OutgoingJob]) -> Result<SendReport, QueueError> {
         let mut report = SendReport::default();
-        for (chunk_index, chunk) in jobs.chunks(BATCH_SIZE).enumerate() {
-            let offset = chunk_index * BATCH_SIZE;
-            let mut pending: Vec<usize> = (offset..offset + chunk.len()).collect();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                let entries = pending
-                    .iter()
-                    .map(|&index| {
-                        let job = &jobs[index];
-                        SendMessageBatchRequestEntry::builder()
-                            .id(index.to_string())
-                            .message_body(body(job)?)
-                            .message_group_id(job.group.to_string())
-                            .message_deduplication_id(job.wire_deduplication_id())
-                            .build()
-                            .map_err(|e| QueueError::Encode(e.to_string()))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                report.batches += 1;
-                let result = self
-                    .client
-                    .send_message_batch()
-                    .queue_url(&self.queue_url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await;
-                let output = match result {
-                    Ok(output) => output,
-                    Err(err) if attempt < RETRIES => {
-                        tracing::warn!(error = %DisplayErrorContext(&err), "sqs batch send failed; retrying");
-                        attempt += 1;
-                        continue;
+        let mut pending: Vec<usize> = (0..jobs.len()).collect();
+        let mut attempts = vec![0u32; jobs.len()];
+        while !pending.is_empty() {
+            // At most one job of a group per request: a later job of a group is held back until
+            // every earlier one went out, so a retried entry never falls behind it.
+            let batch = next_send_batch(&pending, |index| jobs[index].group, BATCH_SIZE);
+            let entries = batch
+                .iter()
+                .map(|&index| {
+                    let job = &jobs[index];
+                    SendMessageBatchRequestEntry::builder()
+                        .id(index.to_string())
+                        .message_body(body(job)?)
+                        .message_group_id(job.group.to_string())
+                        .message_deduplication_id(job.wire_deduplication_id())
+                        .build()
+                        .map_err(|e| QueueError::Encode(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            report.batches += 1;
+            let result = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await;
+            // Entries settled by this request (sent, or failed for good).
+            let mut settled = Vec::new();
+            let mut retried = Vec::new();
+            match result {
+                Ok(output) => {
+                    for success in output.successful() {
+                        if let Ok(index) = success.id().parse::<usize>() {
+                            report.sent += 1;
+                            settled.push(index);
+                        }
                     }
-                    Err(err) => {
-                        let message = DisplayErrorContext(&err).to_string();
-                        report
-                            .failed
-                            .extend(pending.iter().map(|&index| SendFailure {
+                    for failure in output.failed() {
+                        let Ok(index) = failure.id().parse::<usize>() else {
+                            continue;
+                        };
+                        let Some(attempt) = attempts.get_mut(index) else {
+                            continue;
+                        };
+                        if !failure.sender_fault() && *attempt < RETRIES {
+                            *attempt += 1;
+                            retried.push(index);
+                        } else {
+                            settled.push(index);
+                            report.failed.push(SendFailure {
+                                index,
+                                code: failure.code().to_owned(),
+                                message: failure.message().unwrap_or_default().to_owned(),
+                            });
+                        }
+                    }
+                }
+                Err(err) => {
+                    let message = DisplayErrorContext(&err).to_string();
+                    tracing::warn!(error = %message, "sqs batch send failed");
+                    for &index in &batch {
+                        let Some(attempt) = attempts.get_mut(index) else {
+                            continue;
+                        };
+                        if *attempt < RETRIES {
+                            *attempt += 1;
+                            retried.push(index);
+                        } else {
+                            settled.push(index);
+                            report.failed.push(SendFailure {
                                 index,
                                 code: "RequestFailed".into(),
                                 message: message.clone(),
-                            }));
-                        break;
-                    }
-                };
-                report.sent += output.successful().len();
-                let mut retry = Vec::new();
-                for failure in output.failed() {
-                    let Ok(index) = failure.id().parse::<usize>() else {
-                        continue;
-                    };
-                    if !failure.sender_fault() && attempt < RETRIES {
-                        retry.push(index);
-                    } else {
-                        report.failed.push(SendFailure {
-                            index,
-                            code: failure.code().to_owned(),
-                            message: failure.message().unwrap_or_default().to_owned(),
-                        });
+                            });
+                        }
                     }
                 }
-                pending = retry;
-                attempt += 1;
             }
+            // An entry the answer did not mention stays pending: retried, bounded as well.
+            for &index in &batch {
+                if settled.contains(&index) || retried.contains(&index) {
+                    continue;
+                }
+                let Some(attempt) = attempts.get_mut(index) else {
+                    continue;
+                };
+                *attempt += 1;
+                if *attempt > RETRIES {
+                    settled.push(index);
+                    report.failed.push(SendFailure {
+                        index,
+                        code: "NoAnswer".into(),
+                        message: "SQS did not report this entry".into(),
+                    });
+                }
+            }
+            pending.retain(|index| !settled.contains(index));
         }
+        report.failed.sort_by_key(|failure| failure.index);
         Ok(report)
     }
 
@@ -246,8 +339,19 @@ impl JobQueue for SqsJobQueue {
 
     /// Peeks with a zero visibility timeout, so the jobs stay available in the DLQ.
     async fn dead_letters(&self, max: usize) -> Result<Vec<ReceivedJob>, QueueError> {
-        self.receive_from(&self.dlq_url, max, Duration::ZERO, Duration::ZERO)
+        // One plain receive: inspection, not work, so one job per group does not apply.
+        let output = self
+            .client
+            .receive_message()
+            .queue_url(&self.dlq_url)
+            .max_number_of_messages(i32::try_from(max.clamp(1, BATCH_SIZE)).unwrap_or(1))
+            .visibility_timeout(0)
+            .wait_time_seconds(0)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
             .await
+            .map_err(|err| QueueError::Backend(DisplayErrorContext(&err).to_string()))?;
+        output.messages().iter().map(decode).collect()
     }
 }
 

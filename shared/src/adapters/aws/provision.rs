@@ -15,7 +15,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use thiserror::Error;
 
 use super::connection_store::{BY_END_USER_INDEX, DUE_FOR_SYNC_INDEX};
-use super::record_store::BY_CHANGE_INDEX;
+use super::record_store::{BY_CHANGE_ATTRIBUTES, BY_CHANGE_INDEX};
 use super::{AwsClients, AwsResources};
 use crate::ports::SecretName;
 use crate::secret::SecretString;
@@ -168,7 +168,17 @@ async fn create_tables(
                 .index_name(BY_CHANGE_INDEX)
                 .key_schema(key("pk", Hash)?)
                 .key_schema(key("change_key", Range)?)
-                .projection(projection(ProjectionType::All))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .set_non_key_attributes(Some(
+                            BY_CHANGE_ATTRIBUTES
+                                .iter()
+                                .map(|a| (*a).to_owned())
+                                .collect(),
+                        ))
+                        .build(),
+                )
                 .build()
                 .map_err(|e| fail("index", e))?,
         );

@@ -9,12 +9,18 @@
 //!   `sk` = `part#<model>#<record id>#<index>`, `chunk` (S);
 //! - a cursor counter: `sk` = `cursor#<model>`, `last_cursor` (N).
 //!
-//! LSI `by_change` (`pk`, `change_key`; ALL) lists a model's changes in cursor order with strongly
-//! consistent reads. Each write is one TransactWriteItems that moves the counter from the value it
-//! read to the next one and puts the records on the condition that they did not change since they
-//! were read; a lost race re-reads and retries. A cursor is therefore only committed after every
-//! smaller one. A listing first reads the counter (serializable with transactions), then queries
-//! the index up to that value with consistent reads: it sees a gap-free prefix of the stream, so a
+//! LSI `by_change` (`pk`, `change_key`; INCLUDE `last_action`, `last_modified_at`,
+//! `record_cursor`) lists a model's changes in cursor order with strongly consistent reads. It
+//! carries what a listing filters on, never the payloads: an LSI caps one connection's item
+//! collection at 10 GB, and copying payloads would double every record. A listing reads the
+//! records a page names with a consistent BatchGetItem; a record whose `record_cursor` moved since
+//! the index entry was read belongs to a later change and is skipped there.
+//!
+//! Each write is one TransactWriteItems that moves the counter from the value it read to the next
+//! one and puts the records on the condition that they did not change since they were read; a
+//! lost race re-reads and retries. A cursor is therefore only committed after every smaller one.
+//! A listing first reads the counter (serializable with transactions), then queries the index up
+//! to exactly that value with consistent reads: it sees a gap-free prefix of the stream, so a
 //! reader that saves its cursor sees every change exactly once.
 
 use std::collections::{HashMap, HashSet};
@@ -38,6 +44,8 @@ use crate::domain::{
 use crate::ports::{RecordStore, StoreError};
 
 pub const BY_CHANGE_INDEX: &str = "by_change";
+/// The non-key attributes the `by_change` index carries: what listings filter and page on.
+pub const BY_CHANGE_ATTRIBUTES: [&str; 3] = ["last_action", "last_modified_at", "record_cursor"];
 
 /// Payloads longer than this (as JSON) are stored in parts.
 const PART_BYTES: usize = 350_000;
@@ -89,12 +97,25 @@ fn part_prefix(model: &str, id: &str) -> String {
     format!("part#{model}#{id}#")
 }
 
+/// The sort key of payload part `index` of a record. Parts are always read by these exact keys,
+/// never by prefix: an id may contain `#` (`a#0000` would otherwise read as a part of `a`).
+fn part_sk(model: &str, id: &str, index: u32) -> String {
+    format!("{}{index:04}", part_prefix(model, id))
+}
+
 fn counter_sk(model: &str) -> String {
     format!("cursor#{model}")
 }
 
 fn change_key(model: &str, cursor: ChangeCursor) -> String {
     format!("{model}#{:020}", cursor.value())
+}
+
+/// The `change_key` range a listing after `after` queries, given the counter value `latest` read
+/// before the query: changes up to `latest` are fully committed, later ones may not be, so the
+/// listing never reads past it (it would otherwise skip a smaller cursor still being committed).
+fn change_key_range(model: &str, after: ChangeCursor, latest: ChangeCursor) -> (String, String) {
+    (change_key(model, after.next()), change_key(model, latest))
 }
 
 fn cursor_of_change_key(key: &str) -> Result<ChangeCursor, StoreError> {
@@ -206,13 +227,12 @@ impl DynamoRecordStore {
                 ops.bytes += json.len();
                 item.insert("payload".to_owned(), s(json));
             } else {
-                let prefix = part_prefix(model, id);
-                for (index, chunk) in split_utf8(&json, PART_BYTES).into_iter().enumerate() {
+                for (index, chunk) in (0u32..).zip(split_utf8(&json, PART_BYTES)) {
                     ops.bytes += chunk.len();
                     let part = Put::builder()
                         .table_name(&self.table)
                         .item("pk", s(pk))
-                        .item("sk", s(format!("{prefix}{index:04}")))
+                        .item("sk", s(part_sk(model, id, index)))
                         .item("chunk", s(chunk))
                         .build()
                         .map_err(build_error)?;
@@ -227,7 +247,7 @@ impl DynamoRecordStore {
             let stale = Delete::builder()
                 .table_name(&self.table)
                 .key("pk", s(pk))
-                .key("sk", s(format!("{}{index:04}", part_prefix(model, id))))
+                .key("sk", s(part_sk(model, id, index)))
                 .build()
                 .map_err(build_error)?;
             ops.items
@@ -298,7 +318,7 @@ impl DynamoRecordStore {
         Ok(found)
     }
 
-    /// Fills in the payload of a record stored in parts.
+    /// Fills in the payload of a record stored in parts: reads exactly its part keys.
     async fn load_parts(
         &self,
         pk: &str,
@@ -308,37 +328,20 @@ impl DynamoRecordStore {
         if loaded.parts == 0 {
             return Ok(());
         }
-        let prefix = part_prefix(model, loaded.record.record_id.as_str());
+        let id = loaded.record.record_id.as_str();
+        let sks: Vec<String> = (0..loaded.parts)
+            .map(|index| part_sk(model, id, index))
+            .collect();
+        let mut found = self.get_many(pk, &sks).await?;
         let mut json = String::new();
-        let mut count = 0;
-        let mut start: Option<Item> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":prefix", s(&prefix))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(store_error)?;
-            for item in output.items() {
-                json.push_str(get_s(item, "chunk")?);
-                count += 1;
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
-        if count != loaded.parts {
-            return Err(StoreError::Corrupt(format!(
-                "record {} has {count} of {} payload parts",
-                loaded.record.record_id, loaded.parts
-            )));
+        for sk in &sks {
+            let Some(item) = found.remove(sk) else {
+                return Err(StoreError::Corrupt(format!(
+                    "record {id} misses payload part {sk:?} of {}",
+                    loaded.parts
+                )));
+            };
+            json.push_str(get_s(&item, "chunk")?);
         }
         loaded.record.payload = serde_json::from_str(&json).map_err(StoreError::corrupt)?;
         Ok(())
@@ -535,14 +538,12 @@ impl RecordStore for DynamoRecordStore {
             next_cursor: query.after,
             has_more: false,
         };
+        let (from, to) = change_key_range(model, query.after, latest);
         let mut filters = Vec::new();
         let mut values = HashMap::from([
             (":pk".to_owned(), s(&pk)),
-            (":from".to_owned(), s(change_key(model, query.after.next()))),
-            (
-                ":to".to_owned(),
-                s(change_key(model, ChangeCursor::new(u64::MAX))),
-            ),
+            (":from".to_owned(), s(from)),
+            (":to".to_owned(), s(to)),
         ]);
         if !query.actions.is_all() {
             let names: Vec<String> = query
@@ -585,10 +586,30 @@ impl RecordStore for DynamoRecordStore {
                 .await
                 .map_err(store_error)?;
             scanned += usize::try_from(output.scanned_count).unwrap_or(0);
-            for item in output.items() {
-                let mut loaded = decode(item)?;
+            let entries = output
+                .items()
+                .iter()
+                .map(|entry| {
+                    Ok((
+                        get_s(entry, "sk")?.to_owned(),
+                        ChangeCursor::new(get_n(entry, "record_cursor")?),
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let sks: Vec<String> = entries.iter().map(|(sk, _)| sk.clone()).collect();
+            let mut items = self.get_many(&pk, &sks).await?;
+            for (sk, indexed) in entries {
+                page.next_cursor = page.next_cursor.max(indexed);
+                let Some(item) = items.remove(&sk) else {
+                    // Purged since the index was read.
+                    continue;
+                };
+                let mut loaded = decode(&item)?;
+                if loaded.record.cursor != indexed {
+                    // Changed since the index was read: listed at its new cursor, later.
+                    continue;
+                }
                 self.load_parts(&pk, model, &mut loaded).await?;
-                page.next_cursor = page.next_cursor.max(loaded.record.cursor);
                 page.records.push(loaded.record);
             }
             match output.last_evaluated_key {
@@ -778,6 +799,18 @@ mod tests {
             assert!(pieces.iter().all(|p| p.len() <= max && !p.is_empty()));
             assert_eq!(pieces.concat(), text);
         }
+    }
+
+    #[test]
+    fn a_listing_never_reads_past_the_counter_it_read_first() {
+        let latest = ChangeCursor::new(41);
+        let (from, to) = change_key_range("page", ChangeCursor::new(7), latest);
+        assert_eq!(from, change_key("page", ChangeCursor::new(8)));
+        assert_eq!(to, change_key("page", latest));
+        assert!(cursor_of_change_key(&to).unwrap() <= latest);
+        // A change committed after the counter was read sorts above the range.
+        assert!(change_key("page", latest.next()) > to);
+        assert!(change_key("page", ChangeCursor::new(8)) >= from);
     }
 
     #[test]

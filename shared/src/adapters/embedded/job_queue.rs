@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use tokio::sync::{Mutex, Notify};
 
-use crate::domain::{ConnectionId, OutgoingJob, ReceiptHandle, ReceivedJob, SendReport};
+use crate::domain::{
+    ConnectionId, OutgoingJob, ReceiptHandle, ReceivedJob, SendReport, next_send_batch,
+};
 use crate::ports::{JobQueue, QueueError};
 
 /// SQS FIFO's deduplication window.
@@ -136,14 +138,18 @@ impl JobQueue for InProcessJobQueue {
 
     async fn send_batch(&self, jobs: &[OutgoingJob]) -> Result<SendReport, QueueError> {
         let mut report = SendReport::default();
-        for batch in jobs.chunks(BATCH_SIZE) {
+        // Batches are formed as the SQS adapter forms them (at most one job of a group each).
+        let mut pending: Vec<usize> = (0..jobs.len()).collect();
+        while !pending.is_empty() {
+            let batch = next_send_batch(&pending, |index| jobs[index].group, BATCH_SIZE);
             let mut state = self.state.lock().await;
             let now = Instant::now();
-            for job in batch {
-                Self::enqueue(&mut state, job, now);
+            for &index in &batch {
+                Self::enqueue(&mut state, &jobs[index], now);
             }
             report.batches += 1;
             report.sent += batch.len();
+            pending.retain(|index| !batch.contains(index));
         }
         self.arrived.notify_waiters();
         Ok(report)

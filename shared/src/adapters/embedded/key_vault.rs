@@ -48,7 +48,26 @@ fn backend(err: std::io::Error) -> KeyVaultError {
     KeyVaultError::Backend(format!("master key file: {err}"))
 }
 
+/// Creates the key file atomically: the key is written and synced to a private temporary file
+/// in the same folder, then hard-linked into place, which fails if a key already exists. A crash
+/// or a concurrent reader never sees a partly written key; of two concurrent creators one wins
+/// and the other reads the winner's key.
 fn create_new(path: &Path) -> std::io::Result<Zeroizing<[u8; KEY_LEN]>> {
+    let folder = path.parent().unwrap_or_else(|| Path::new("."));
+    let temporary = folder.join(format!(
+        ".{MASTER_KEY_FILE}.{}.tmp",
+        hex::encode(&crypto::random_key()[..8])
+    ));
+    let key = crypto::random_key();
+    let result = write_private(&temporary, &key[..])
+        .and_then(|()| std::fs::hard_link(&temporary, path))
+        .and_then(|()| sync_folder(folder));
+    // The temporary name goes in every case; the key (if linked) stays under its final name.
+    let _ = std::fs::remove_file(&temporary);
+    result.map(|()| key)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -57,10 +76,19 @@ fn create_new(path: &Path) -> std::io::Result<Zeroizing<[u8; KEY_LEN]>> {
         options.mode(0o600);
     }
     let mut file = options.open(path)?;
-    let key = crypto::random_key();
-    file.write_all(&key[..])?;
-    file.sync_all()?;
-    Ok(key)
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes the new directory entry durable (a no-op where folders cannot be opened).
+fn sync_folder(folder: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(folder)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = folder;
+    Ok(())
 }
 
 fn read_key(path: &Path) -> Result<Zeroizing<[u8; KEY_LEN]>, KeyVaultError> {
@@ -144,6 +172,32 @@ mod tests {
             other.decrypt(&a, &envelope).await,
             Err(KeyVaultError::Denied)
         ));
+    }
+
+    #[test]
+    fn concurrent_first_opens_all_end_with_the_same_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().join("data");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let data = data.clone();
+                    let barrier = barrier.clone();
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        LocalKeyVault::open_or_create(&data).map(|vault| vault.key_id())
+                    })
+                })
+                .collect();
+            let ids: Vec<String> = threads
+                .into_iter()
+                .map(|thread| thread.join().unwrap().unwrap())
+                .collect();
+            assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+            let reopened = LocalKeyVault::open_or_create(&data).unwrap();
+            assert_eq!(reopened.key_id(), ids[0]);
+        }
     }
 
     #[test]

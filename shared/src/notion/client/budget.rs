@@ -68,6 +68,10 @@ impl RequestStats {
     }
 }
 
+/// The bucket is paused for longer than the caller agreed to wait: the remaining pause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PausedFor(pub Duration);
+
 /// One connection's token bucket.
 #[derive(Debug)]
 pub struct Budget {
@@ -119,20 +123,38 @@ impl Budget {
     }
 
     /// Waits until this caller may send one request; returns how long it waited.
-    pub async fn acquire(&self) -> Duration {
+    ///
+    /// The wait is bounded: while the bucket is paused (a 429/529) for longer than `max_pause`,
+    /// the caller does not queue behind the pause but gets `Err(remaining pause)` at once, so a
+    /// long `Retry-After` never freezes every other call of the connection. Shorter pauses are
+    /// waited out. A caller already asleep that sees a longer pause start re-checks the bound.
+    pub async fn acquire(&self, max_pause: Duration) -> Result<Duration, PausedFor> {
         let started = Instant::now();
         loop {
-            let slot = self.reserve(Instant::now());
+            let now = Instant::now();
+            if let Some(remaining) = self.pause_remaining(now)
+                && remaining > max_pause
+            {
+                return Err(PausedFor(remaining));
+            }
+            let slot = self.reserve(now);
             tokio::time::sleep_until(slot).await;
             // A 429 met by someone else while we slept invalidates slots inside the pause.
-            let now = Instant::now();
-            if self.lock().paused_until.is_none_or(|until| until <= now) {
+            if self.pause_remaining(Instant::now()).is_none() {
                 break;
             }
         }
         let waited = started.elapsed();
         self.stats.record_wait(waited);
-        waited
+        Ok(waited)
+    }
+
+    /// How much of the current pause is left, if the bucket is paused.
+    fn pause_remaining(&self, now: Instant) -> Option<Duration> {
+        self.lock()
+            .paused_until
+            .filter(|until| *until > now)
+            .map(|until| until - now)
     }
 
     /// Reserves the next slot and returns when it starts.
@@ -161,7 +183,7 @@ impl Budget {
     /// When the bucket is paused until, if it is.
     pub fn paused_until(&self) -> Option<Instant> {
         let now = Instant::now();
-        self.lock().paused_until.filter(|until| *until > now)
+        self.pause_remaining(now).map(|remaining| now + remaining)
     }
 
     /// Counters of every request made through this bucket in this process.
@@ -234,6 +256,8 @@ impl BudgetRegistry {
 mod tests {
     use super::*;
 
+    const UNBOUNDED: Duration = Duration::MAX;
+
     /// tokio's timer has millisecond resolution.
     fn assert_near(actual: Duration, expected: Duration) {
         let diff = actual.abs_diff(expected);
@@ -256,13 +280,13 @@ mod tests {
         let bucket = budget(2.0, 4);
         let start = Instant::now();
         for _ in 0..3 {
-            assert_eq!(bucket.acquire().await, Duration::ZERO);
+            assert_eq!(bucket.acquire(UNBOUNDED).await.unwrap(), Duration::ZERO);
         }
         let interval = bucket.interval;
         assert!(interval > Duration::from_millis(500) && interval < Duration::from_millis(515));
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
         assert_near(start.elapsed(), interval);
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
         assert_near(start.elapsed(), interval * 2);
         assert_near(bucket.stats().snapshot().waited, interval * 2);
     }
@@ -270,14 +294,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn idle_time_refills_the_burst_but_no_more() {
         let bucket = budget(1.0, 3);
-        bucket.acquire().await;
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
+        bucket.acquire(UNBOUNDED).await.unwrap();
         tokio::time::sleep(Duration::from_secs(100)).await;
         let start = Instant::now();
-        bucket.acquire().await;
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
+        bucket.acquire(UNBOUNDED).await.unwrap();
         assert_eq!(start.elapsed(), Duration::ZERO);
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
         assert_near(start.elapsed(), bucket.interval);
     }
 
@@ -303,7 +327,7 @@ mod tests {
         for _ in 0..30 {
             let bucket = bucket.clone();
             tasks.push(tokio::spawn(async move {
-                bucket.acquire().await;
+                bucket.acquire(UNBOUNDED).await.unwrap();
                 start.elapsed()
             }));
         }
@@ -328,13 +352,13 @@ mod tests {
     async fn pause_holds_every_caller_including_those_already_waiting() {
         let bucket = Arc::new(budget(10.0, 1));
         let start = Instant::now();
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
         // Two callers reserve slots at 100 ms and 200 ms and go to sleep.
         let mut tasks = Vec::new();
         for _ in 0..2 {
             let bucket = bucket.clone();
             tasks.push(tokio::spawn(async move {
-                bucket.acquire().await;
+                bucket.acquire(UNBOUNDED).await.unwrap();
                 start.elapsed()
             }));
         }
@@ -362,8 +386,38 @@ mod tests {
         let start = Instant::now();
         bucket.pause_for(Duration::from_secs(5));
         bucket.pause_for(Duration::from_secs(1));
-        bucket.acquire().await;
+        bucket.acquire(UNBOUNDED).await.unwrap();
         assert!(start.elapsed() >= Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_longer_than_the_bound_fails_fast_and_a_shorter_one_is_waited() {
+        let bucket = budget(100.0, 5);
+        bucket.pause_for(Duration::from_secs(10));
+        let start = Instant::now();
+        let err = bucket.acquire(Duration::from_secs(1)).await.unwrap_err();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_near(err.0, Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(9_500)).await;
+        assert!(bucket.acquire(Duration::from_secs(1)).await.is_ok());
+        assert!(start.elapsed() >= Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sleeping_caller_gives_up_when_a_long_pause_starts() {
+        let bucket = Arc::new(budget(1.0, 1));
+        bucket.acquire(UNBOUNDED).await.unwrap();
+        let waiter = {
+            let bucket = bucket.clone();
+            tokio::spawn(async move { bucket.acquire(Duration::from_secs(5)).await })
+        };
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        bucket.pause_for(Duration::from_secs(60));
+        let start = Instant::now();
+        let outcome = waiter.await.unwrap();
+        assert!(outcome.is_err(), "{outcome:?}");
+        assert!(start.elapsed() < Duration::from_secs(2));
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod windowed_query;
 
 use std::sync::Arc;
 
-pub use budget::{Budget, BudgetRegistry, RequestStats, RequestStatsSnapshot};
+pub use budget::{Budget, BudgetRegistry, PausedFor, RequestStats, RequestStatsSnapshot};
 pub use error::NotionError;
 pub use oauth::OAuthClient;
 pub use requests::*;

@@ -222,7 +222,15 @@ impl Transport {
                 ctx.for_each_stats(RequestStats::record_retry);
             }
             if let Some(budget) = ctx.budget {
-                let waited = budget.acquire().await;
+                // A pause too long to wait inline fails fast, like the 429 that started it.
+                let waited =
+                    budget
+                        .acquire(self.retry.max_inline_wait)
+                        .await
+                        .map_err(|paused| NotionError::RateLimited {
+                            retry_after: paused.0,
+                            request_id: None,
+                        })?;
                 if let Some(stats) = ctx.stats {
                     stats.record_wait(waited);
                 }
