@@ -40,6 +40,16 @@ impl PlanProgress {
     pub fn is_complete(&self, plan: &CreationPlan) -> bool {
         self.completed.len() >= plan.appends.len()
     }
+
+    /// Blocks (all levels) of the plan's appends not written yet: what a page is missing.
+    pub fn blocks_remaining(&self, plan: &CreationPlan) -> usize {
+        plan.appends
+            .iter()
+            .skip(self.completed.len())
+            .flat_map(|append| &append.children)
+            .map(|block| 1 + block.children().map_or(0, Vec::len))
+            .sum()
+    }
 }
 
 /// What a (possibly resumed) run did.
@@ -173,6 +183,8 @@ mod tests {
     fn a_failed_run_resumes_without_duplicates() {
         let (plan, expected) = long_plan();
         assert!(plan.appends.len() > 4);
+        // Every item has grandchildren, so nothing goes with the page creation.
+        assert!(plan.initial_children.is_empty());
         let mut appender = MemoryAppender::new();
         let page = appender.create_page(&plan.initial_children).unwrap();
         appender.fail_on_call(3);
@@ -183,6 +195,17 @@ mod tests {
             "{error}"
         );
         assert_eq!(progress.steps_done(), 3);
+        let written: usize = appender
+            .appends
+            .iter()
+            .flat_map(|(_, children)| children)
+            .map(|block| 1 + block.children().map_or(0, Vec::len))
+            .sum();
+        assert!(written > 0);
+        assert_eq!(
+            progress.blocks_remaining(&plan),
+            plan.block_count() - written
+        );
 
         // The progress survives storage; the resumed run sends only the remaining steps.
         let stored = serde_json::to_string(&progress).unwrap();

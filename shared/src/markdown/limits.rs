@@ -28,11 +28,12 @@ pub const MAX_REQUEST_BYTES: usize = 500_000;
 /// Our own budget for one block's rich-text array, so any single block fits in a request with
 /// room to spare (100 items of 2,000 three-byte characters would be about 600 KB). 100 full
 /// items of ASCII text, styled, still fit in one array.
-pub const MAX_RICH_TEXT_BYTES: usize = 220_000;
+pub const MAX_RICH_TEXT_BYTES: usize = 230_000;
 /// Our own budget for one block without its children (a table row holds many cells).
 pub const MAX_BLOCK_BYTES: usize = 250_000;
-/// Nesting depth of a converted document; deeper content moves up (with a warning) so that no
-/// recursive step (serialization, rendering, dropping) can exhaust the stack.
+/// Nesting depth of a converted document: quotes and list items nested deeper make no block of
+/// their own, their content joins the enclosing one (with a warning), so that no recursive step
+/// (serialization, rendering, dropping) can exhaust the stack.
 pub const MAX_DOCUMENT_DEPTH: usize = 32;
 /// The largest Markdown body accepted.
 pub const MAX_MARKDOWN_BYTES: usize = 8 * 1024 * 1024;

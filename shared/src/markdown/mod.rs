@@ -5,7 +5,8 @@
 //!   `$$…$$` math into request-form blocks (children nested in the payloads), splitting text to
 //!   Notion's limits. Nothing is dropped: what cannot be kept as is (a relative link, an image
 //!   that is not an http(s) URL, an equation over 1,000 characters, ...) is kept as text and
-//!   reported in [`Document::warnings`].
+//!   reported in [`Document::warnings`]. (As on GitHub, table cells beyond the header row's
+//!   width are ignored: pulldown-cmark reports no text for them.)
 //! - [`plan_requests`] splits a block tree into the children sent with the page creation and an
 //!   ordered list of appends that each satisfy Notion's request limits; [`execute`] runs the
 //!   appends through a [`BlockAppender`], resumably ([`PlanProgress`]).
@@ -71,7 +72,8 @@ pub enum WarningKind {
     /// An image inside a heading or table cell, or one whose URL Notion cannot load, was kept as
     /// (linked) text.
     ImageKeptAsText,
-    /// Content nested deeper than [`limits::MAX_DOCUMENT_DEPTH`] levels was moved up a level.
+    /// Quotes or list items nested deeper than [`limits::MAX_DOCUMENT_DEPTH`] levels were kept as
+    /// their content, without their own block.
     NestingFlattened,
     /// A table cell or caption over 100 rich-text items had part of its formatting merged.
     FormattingMerged,

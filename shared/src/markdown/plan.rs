@@ -17,9 +17,10 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::notion::model::{Block, BlockContent};
+use crate::notion::model::{Block, BlockContent, Color, RichText};
 
 use super::limits::{MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN_PER_ARRAY};
+use super::rich_text::item_bytes;
 
 /// Where an append goes: the page, or a block created by an earlier append (ids are only known
 /// once Notion answers).
@@ -176,6 +177,63 @@ fn json_len<T: Serialize + ?Sized>(value: &T) -> Result<usize, PlanError> {
         .map_err(|error| PlanError::Serialize(error.to_string()))
 }
 
+/// JSON size of a block without children, or a close upper bound for the text blocks that make
+/// up most documents (serializing every block of a long document costs more than planning it).
+fn block_bytes(block: &Block) -> Result<usize, PlanError> {
+    use BlockContent as C;
+    let request_form = block.object.is_none()
+        && block.id.is_none()
+        && block.parent.is_none()
+        && block.created_time.is_none()
+        && block.created_by.is_none()
+        && block.last_edited_time.is_none()
+        && block.last_edited_by.is_none()
+        && block.has_children.is_none()
+        && block.in_trash.is_none()
+        && block.request_id.is_none()
+        && block.extra.is_empty();
+    let items = |items: &[RichText]| items.iter().map(|item| item_bytes(item) + 1).sum::<usize>();
+    let color = |color: &Option<Color>| match color {
+        None => Some(0),
+        Some(Color::Unknown(_)) => None,
+        Some(_) => Some(30),
+    };
+    // `{"type":"<t>","<t>":{"rich_text":[...]}}` and the small fields each type may add.
+    let estimate = match &block.content {
+        _ if !request_form => None,
+        C::Paragraph(b) | C::BulletedListItem(b) | C::Toggle(b) | C::Quote(b)
+            if b.icon.is_none() && b.extra.is_empty() =>
+        {
+            color(&b.color).map(|color| items(&b.rich_text) + color)
+        }
+        C::Heading1(b) | C::Heading2(b) | C::Heading3(b) | C::Heading4(b) if b.extra.is_empty() => {
+            color(&b.color).map(|color| items(&b.rich_text) + color + 24)
+        }
+        C::NumberedListItem(b) if b.extra.is_empty() && b.list_format.is_none() => {
+            color(&b.color).map(|color| items(&b.rich_text) + color + 48)
+        }
+        C::ToDo(b) if b.extra.is_empty() => {
+            color(&b.color).map(|color| items(&b.rich_text) + color + 20)
+        }
+        C::Code(b) if b.extra.is_empty() => Some(
+            items(&b.rich_text)
+                + items(&b.caption)
+                + 40
+                + b.language
+                    .as_deref()
+                    .map_or(0, |language| 2 * language.len()),
+        ),
+        C::TableRow(row) if row.extra.is_empty() => {
+            Some(row.cells.iter().map(|cell| items(cell) + 3).sum::<usize>())
+        }
+        _ => None,
+    };
+    match estimate {
+        Some(bytes) => Ok(bytes + 48 + 2 * block.type_name().len()),
+        None => json_len(block),
+    }
+}
+
 fn take_children(block: &mut Block) -> Vec<Block> {
     block
         .children_mut()
@@ -212,7 +270,7 @@ struct Room {
 impl Node {
     fn new(mut block: Block) -> Result<Self, PlanError> {
         let mut children = take_children(&mut block);
-        let bytes = json_len(&block)?;
+        let bytes = block_bytes(&block)?;
         let mut leaf_bytes = Vec::new();
         for child in children.iter_mut().take(MAX_CHILDREN_PER_ARRAY) {
             if child.children().is_some_and(|nested| !nested.is_empty()) {
@@ -220,7 +278,7 @@ impl Node {
             }
             // An empty `children` array is no content, but would count as a third level.
             take_children(child);
-            leaf_bytes.push(json_len(child)?);
+            leaf_bytes.push(block_bytes(child)?);
         }
         Ok(Self {
             block,

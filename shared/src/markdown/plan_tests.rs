@@ -212,3 +212,30 @@ fn plans_serialize_for_storage() {
     let back: CreationPlan = serde_json::from_str(&json).unwrap();
     assert_eq!(back, plan);
 }
+
+#[test]
+fn size_estimates_bound_the_json_closely() {
+    let document = to_blocks(
+        "# h *i*\n\npara **b** [l](https://e.x) $x$\n\n- a\n\n3. n\n\n- [x] t\n\n> q\n\n\
+         ```rust\nfn \"x\"\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![c](https://e.x/i.png)\n\n---",
+    )
+    .unwrap();
+    let mut blocks = document.blocks;
+    blocks.push(Block::heading(2, vec![RichText::text("x")]));
+    let rows = blocks
+        .iter()
+        .filter_map(|b| b.children())
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>();
+    for mut block in blocks.into_iter().chain(rows) {
+        take_children(&mut block);
+        let exact = serde_json::to_vec(&block).unwrap().len();
+        let estimate = block_bytes(&block).unwrap();
+        assert!(estimate >= exact, "{estimate} < {exact}: {block:?}");
+        assert!(
+            estimate <= exact + 150,
+            "{estimate} far above {exact}: {block:?}"
+        );
+    }
+}

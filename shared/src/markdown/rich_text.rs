@@ -2,7 +2,7 @@
 //! that respect the limits: each text item at most 2,000 UTF-16 units (never splitting a
 //! character), at most 100 items and [`MAX_RICH_TEXT_BYTES`] of JSON per rich-text array.
 
-use crate::notion::model::{Annotations, RichText, RichTextContent};
+use crate::notion::model::{Annotations, Color, RichText, RichTextContent};
 
 use super::limits::{MAX_EQUATION_UTF16, MAX_RICH_TEXT_BYTES, MAX_RICH_TEXT_ITEMS, MAX_TEXT_UTF16};
 
@@ -141,9 +141,46 @@ pub(crate) fn to_items(inlines: Vec<Inline>) -> Vec<RichText> {
     items
 }
 
-/// JSON size of one item in a request.
+/// JSON size of one item in a request, or a close upper bound of it: serializing every item
+/// of a long document is slow, and only a bound is needed to stay under the byte budgets.
 pub(crate) fn item_bytes(item: &RichText) -> usize {
-    serde_json::to_vec(item).map_or(usize::MAX / 4, |json| json.len())
+    let plain_item = item.plain_text.is_none() && item.href.is_none() && item.extra.is_empty();
+    let annotations = match &item.annotations {
+        None => Some(0),
+        // `,"annotations":{"bold":false,...,"color":"default"}`
+        Some(a) if a.extra.is_empty() && a.color == Color::Default => Some(120),
+        Some(_) => None,
+    };
+    let estimate = match (&item.content, annotations) {
+        // `{"type":"text","text":{"content":""}}` plus `,"link":{"url":""}`
+        (RichTextContent::Text(text), Some(annotations)) if plain_item && text.extra.is_empty() => {
+            let link = match &text.link {
+                None => Some(0),
+                Some(Some(link)) if link.extra.is_empty() => Some(20 + escaped_len(&link.url)),
+                Some(_) => None,
+            };
+            link.map(|link| 40 + escaped_len(&text.content) + link + annotations)
+        }
+        // `{"type":"equation","equation":{"expression":""}}`
+        (RichTextContent::Equation(equation), Some(annotations))
+            if plain_item && equation.extra.is_empty() =>
+        {
+            Some(50 + escaped_len(&equation.expression) + annotations)
+        }
+        _ => None,
+    };
+    estimate.unwrap_or_else(|| serde_json::to_vec(item).map_or(usize::MAX / 4, |json| json.len()))
+}
+
+/// Length of a string inside JSON quotes, counting control characters as `\uXXXX` (a bound).
+fn escaped_len(text: &str) -> usize {
+    text.bytes()
+        .map(|byte| match byte {
+            b'"' | b'\\' => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// Groups items into consecutive arrays of at most 100 items and [`MAX_RICH_TEXT_BYTES`] of JSON
@@ -267,6 +304,35 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![2_000, 2_000, 1]
         );
+    }
+
+    #[test]
+    fn item_size_estimates_bound_the_json_closely() {
+        let bold = Style {
+            bold: true,
+            ..Style::default()
+        };
+        let items = vec![
+            RichText::text(""),
+            RichText::text("plain \" \\ \n \u{1} 😀 語"),
+            text_item("styled", bold, None),
+            text_item("linked \"x\"", bold, Some("https://e.x/?q=\"a\"")),
+            RichText::text_with_link("l", "https://e.x"),
+            RichText::equation("\\frac{a}{b}"),
+            RichText::equation("x").with_annotations(Annotations {
+                italic: true,
+                ..Annotations::default()
+            }),
+        ];
+        for item in items {
+            let exact = serde_json::to_vec(&item).unwrap().len();
+            let estimate = item_bytes(&item);
+            assert!(estimate >= exact, "{estimate} < {exact} for {item:?}");
+            assert!(
+                estimate <= exact + 24,
+                "{estimate} far above {exact} for {item:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,16 +5,47 @@ use serde_json::Number;
 use crate::notion::model::{Block, BlockContent, NumberedListItemBlock, RichText};
 
 use super::super::limits::{MAX_BLOCK_BYTES, MAX_DOCUMENT_DEPTH};
+use super::super::rich_text::item_bytes;
 use super::super::{MarkdownError, WarningKind};
 use super::{Builder, Container};
 
 impl Builder<'_> {
+    /// Opens a quote or list item, or, past [`MAX_DOCUMENT_DEPTH`], a flattened one whose
+    /// content joins the enclosing container (so its blocks are never nested deeper).
+    pub(super) fn open_nested(&mut self, container: Container) {
+        if self.depth + 1 < MAX_DOCUMENT_DEPTH {
+            self.depth += 1;
+            self.containers.push(container);
+            return;
+        }
+        if !self.flattened {
+            self.flattened = true;
+            let line = self.line();
+            self.warn(
+                WarningKind::NestingFlattened,
+                line,
+                format!(
+                    "quotes and list items nested deeper than {MAX_DOCUMENT_DEPTH} levels kept as \
+                     their content"
+                ),
+            );
+        }
+        self.containers.push(Container::Flattened);
+    }
+
     pub(super) fn pop_container(
         &mut self,
         wanted: impl Fn(&Container) -> bool,
     ) -> Option<Container> {
         if self.containers.len() > 1 && self.containers.last().is_some_and(wanted) {
-            self.containers.pop()
+            let container = self.containers.pop();
+            if matches!(
+                container,
+                Some(Container::Quote(_) | Container::Item { .. })
+            ) {
+                self.depth = self.depth.saturating_sub(1);
+            }
+            container
         } else {
             None
         }
@@ -36,41 +67,19 @@ impl Builder<'_> {
                     items.extend(new_blocks);
                     return;
                 }
-                Container::Table { .. } => {}
+                Container::Table { .. } | Container::Flattened => {}
             }
         }
     }
 
-    /// Appends a block with its children, or, past [`MAX_DOCUMENT_DEPTH`], the block followed by
-    /// its children as siblings.
+    /// Appends a block with its children nested in it.
     pub(super) fn push_nested(&mut self, block: Block, children: Vec<Block>) {
-        if children.is_empty() {
-            self.push_blocks(vec![block]);
-            return;
-        }
-        let depth = self
-            .containers
-            .iter()
-            .filter(|c| matches!(c, Container::Quote(_) | Container::Item { .. }))
-            .count()
-            + 1;
-        if depth < MAX_DOCUMENT_DEPTH {
-            self.push_blocks(vec![block.with_children(children)]);
-            return;
-        }
-        if !self.flattened {
-            self.flattened = true;
-            let line = self.line();
-            self.warn(
-                WarningKind::NestingFlattened,
-                line,
-                format!("content nested deeper than {MAX_DOCUMENT_DEPTH} levels moved up"),
-            );
-        }
-        let mut blocks = Vec::with_capacity(children.len() + 1);
-        blocks.push(block);
-        blocks.extend(children);
-        self.push_blocks(blocks);
+        let block = if children.is_empty() {
+            block
+        } else {
+            block.with_children(children)
+        };
+        self.push_blocks(vec![block]);
     }
 
     pub(super) fn item_block(&mut self, text: Vec<RichText>, task: Option<bool>) -> Block {
@@ -116,15 +125,19 @@ pub(super) fn table_block(
     let width = rows.iter().map(Vec::len).fold(width, usize::max).max(1);
     for row in &mut rows {
         row.resize_with(width, Vec::new);
-    }
-    let table = Block::table(u32::try_from(width).unwrap_or(u32::MAX), true, rows);
-    if let Some(rows) = table.children() {
-        for row in rows {
-            let bytes = serde_json::to_vec(row).map_or(usize::MAX, |json| json.len());
-            if bytes > MAX_BLOCK_BYTES {
-                return Err(MarkdownError::TableRowTooLarge { line });
-            }
+        // `{"type":"table_row","table_row":{"cells":[...]}}`: a bound of the row's JSON.
+        let bytes: usize = 60
+            + row
+                .iter()
+                .map(|cell| 3 + cell.iter().map(|item| item_bytes(item) + 1).sum::<usize>())
+                .sum::<usize>();
+        if bytes > MAX_BLOCK_BYTES {
+            return Err(MarkdownError::TableRowTooLarge { line });
         }
     }
-    Ok(table)
+    Ok(Block::table(
+        u32::try_from(width).unwrap_or(u32::MAX),
+        true,
+        rows,
+    ))
 }

@@ -93,27 +93,34 @@ impl InlineBuf {
     }
 }
 
-/// Why Notion would reject this link URL, if it would.
-pub(super) fn link_problem(url: &str) -> Option<&'static str> {
-    if utf16_len(url) > MAX_LINK_URL_UTF16 {
-        return Some("longer than 2,000 characters");
-    }
-    match url::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https" | "mailto") => None,
-        Ok(_) => Some("Notion accepts only http(s) and mailto links"),
-        Err(_) => Some("not an absolute URL"),
-    }
+/// The URL to send for a link, or why Notion would reject it. A URL with spaces or non-ASCII
+/// characters is sent percent-encoded; others exactly as written.
+pub(super) fn checked_link(url: &str) -> Result<String, &'static str> {
+    checked_url(url, &["http", "https", "mailto"])
+        .map_err(|problem| problem.unwrap_or("Notion accepts only http(s) and mailto links"))
 }
 
-/// Why Notion could not show this image URL as an external image, if it could not.
-pub(super) fn image_problem(url: &str) -> Option<&'static str> {
-    if utf16_len(url) > MAX_LINK_URL_UTF16 {
-        return Some("URL longer than 2,000 characters");
+/// The URL to send for an external image, or why Notion could not load it.
+pub(super) fn checked_image(url: &str) -> Result<String, &'static str> {
+    checked_url(url, &["http", "https"]).map_err(|problem| problem.unwrap_or("not an http(s) URL"))
+}
+
+/// `Err(None)`: a scheme not in `schemes`.
+fn checked_url(url: &str, schemes: &[&str]) -> Result<String, Option<&'static str>> {
+    let parsed = url::Url::parse(url).map_err(|_| Some("not an absolute URL"))?;
+    if !schemes.contains(&parsed.scheme()) {
+        return Err(None);
     }
-    match url::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => None,
-        _ => Some("not an absolute http(s) URL"),
+    let clean = url.bytes().all(|byte| byte.is_ascii_graphic());
+    let url = if clean {
+        url.to_owned()
+    } else {
+        parsed.to_string()
+    };
+    if utf16_len(&url) > MAX_LINK_URL_UTF16 {
+        return Err(Some("longer than 2,000 characters"));
     }
+    Ok(url)
 }
 
 /// At most 100 characters of a source string, for messages.

@@ -39,7 +39,7 @@ use super::limits::{MAX_EQUATION_UTF16, MAX_MARKDOWN_BYTES};
 use super::rich_text::{Inline, group_items, to_items, utf16_len};
 use super::{Document, MarkdownError, Warning, WarningKind};
 use containers::{split_first_paragraph, table_block};
-use inline::{ImageBuf, InlineBuf, InlineKind, Piece, excerpt, link_problem};
+use inline::{ImageBuf, InlineBuf, InlineKind, Piece, checked_link, excerpt};
 use paragraph::paragraphs;
 
 /// Warnings kept per document (a pathological input could otherwise produce millions).
@@ -84,6 +84,9 @@ enum Container {
         row: Vec<Vec<RichText>>,
         line: usize,
     },
+    /// A quote or list item nested deeper than [`MAX_DOCUMENT_DEPTH`]: it makes no block of its
+    /// own and its content goes to the enclosing container.
+    Flattened,
 }
 
 /// A leaf block whose text is collected verbatim.
@@ -103,6 +106,8 @@ struct Builder<'a> {
     leaf: Option<Leaf>,
     warnings: Vec<Warning>,
     flattened: bool,
+    /// Open quotes and list items that make blocks (each a level of nesting).
+    depth: usize,
     /// A known (offset, line) pair, so line numbers are found by counting from it.
     line_at: (usize, usize),
 }
@@ -117,6 +122,7 @@ impl<'a> Builder<'a> {
             leaf: None,
             warnings: Vec::new(),
             flattened: false,
+            depth: 0,
             line_at: (0, 1),
         }
     }
@@ -176,7 +182,7 @@ impl<'a> Builder<'a> {
                     .containers
                     .iter_mut()
                     .rev()
-                    .find(|c| matches!(c, Container::Item { .. }))
+                    .find(|c| matches!(c, Container::Item { .. } | Container::Flattened))
                 {
                     *task = Some(checked);
                 }
@@ -202,7 +208,7 @@ impl<'a> Builder<'a> {
             }
             Tag::BlockQuote(_) => {
                 self.flush_paragraph_infallible();
-                self.containers.push(Container::Quote(Vec::new()));
+                self.open_nested(Container::Quote(Vec::new()));
             }
             Tag::CodeBlock(kind) => {
                 self.flush_paragraph_infallible();
@@ -228,7 +234,7 @@ impl<'a> Builder<'a> {
             }
             Tag::Item => {
                 self.flush_paragraph_infallible();
-                self.containers.push(Container::Item {
+                self.open_nested(Container::Item {
                     blocks: Vec::new(),
                     task: None,
                 });
@@ -259,9 +265,9 @@ impl<'a> Builder<'a> {
                     LinkType::Email => format!("mailto:{dest_url}"),
                     _ => dest_url.to_string(),
                 };
-                let kept = match link_problem(&url) {
-                    None => Some(url),
-                    Some(problem) => {
+                let kept = match checked_link(&url) {
+                    Ok(url) => Some(url),
+                    Err(problem) => {
                         self.warn(
                             WarningKind::LinkKeptAsText,
                             line,
@@ -315,7 +321,7 @@ impl<'a> Builder<'a> {
             TagEnd::BlockQuote(_) => {
                 self.flush_paragraph()?;
                 if let Some(Container::Quote(blocks)) =
-                    self.pop_container(|c| matches!(c, Container::Quote(_)))
+                    self.pop_container(|c| matches!(c, Container::Quote(_) | Container::Flattened))
                 {
                     let (text, children) = split_first_paragraph(blocks);
                     self.push_nested(Block::quote(text), children);
@@ -323,8 +329,8 @@ impl<'a> Builder<'a> {
             }
             TagEnd::Item => {
                 self.flush_paragraph()?;
-                if let Some(Container::Item { blocks, task }) =
-                    self.pop_container(|c| matches!(c, Container::Item { .. }))
+                if let Some(Container::Item { blocks, task }) = self
+                    .pop_container(|c| matches!(c, Container::Item { .. } | Container::Flattened))
                 {
                     let (text, children) = split_first_paragraph(blocks);
                     let item = self.item_block(text, task);
@@ -398,6 +404,7 @@ impl<'a> Builder<'a> {
                     self.push_blocks(vec![table]);
                 }
                 Some(Container::Root(blocks)) => self.push_blocks(blocks),
+                Some(Container::Flattened) => {}
                 None => break,
             }
         }

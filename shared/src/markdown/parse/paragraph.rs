@@ -7,7 +7,7 @@ use super::super::limits::{MAX_EQUATION_UTF16, MAX_RICH_TEXT_ITEMS};
 use super::super::rich_text::{Inline, Style, fit_single, group_items, to_items, utf16_len};
 use super::super::{MarkdownError, WarningKind};
 use super::Builder;
-use super::inline::{InlineBuf, InlineKind, Piece, excerpt, image_problem, link_problem};
+use super::inline::{InlineBuf, InlineKind, Piece, checked_image, checked_link, excerpt};
 
 impl Builder<'_> {
     pub(super) fn flush_paragraph_infallible(&mut self) {
@@ -50,18 +50,21 @@ impl Builder<'_> {
             match piece {
                 Piece::Inline(inline) => run.push(inline),
                 Piece::Image { url, alt, line } => {
-                    if let Some(problem) = image_problem(&url) {
-                        self.warn(
-                            WarningKind::ImageKeptAsText,
-                            line,
-                            format!(
-                                "image `{}` kept as its description: {problem}",
-                                excerpt(&url)
-                            ),
-                        );
-                        run.extend(alt);
-                        continue;
-                    }
+                    let url = match checked_image(&url) {
+                        Ok(url) => url,
+                        Err(problem) => {
+                            self.warn(
+                                WarningKind::ImageKeptAsText,
+                                line,
+                                format!(
+                                    "image `{}` kept as its description: {problem}",
+                                    excerpt(&url)
+                                ),
+                            );
+                            run.extend(alt);
+                            continue;
+                        }
+                    };
                     push_run(&mut blocks, std::mem::take(&mut run));
                     let caption =
                         fit_single(to_items(trim_run(alt))).ok_or(MarkdownError::TextTooLong {
@@ -121,7 +124,7 @@ impl Builder<'_> {
                             excerpt(&url)
                         ),
                     );
-                    let target = link_problem(&url).is_none().then_some(url);
+                    let target = checked_link(&url).ok();
                     inlines.extend(alt.into_iter().map(|inline| match inline {
                         Inline::Text {
                             text,

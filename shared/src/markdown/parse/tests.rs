@@ -234,6 +234,22 @@ fn images_become_image_blocks_with_captions() {
 }
 
 #[test]
+fn urls_with_spaces_or_non_ascii_are_percent_encoded() {
+    assert_eq!(
+        blocks("[a](<https://e.x/a b>) [ü](https://e.x/ü) ![i](<https://e.x/i 1.png>)"),
+        json!([
+            paragraph(json!([
+                {"type":"text","text":{"content":"a","link":{"url":"https://e.x/a%20b"}}},
+                text(" "),
+                {"type":"text","text":{"content":"ü","link":{"url":"https://e.x/%C3%BC"}}},
+            ])),
+            {"type":"image","image":{"type":"external","external":{"url":"https://e.x/i%201.png"},
+                "caption":[text("i")]}}
+        ])
+    );
+}
+
+#[test]
 fn images_notion_cannot_load_are_kept_as_text() {
     let md = "text ![logo](./logo.png)";
     assert_eq!(blocks(md), json!([paragraph(json!([text("text logo")]))]));
