@@ -57,7 +57,9 @@ impl RecordsQuery {
                 _ => continue,
             };
             if slot.is_some() {
-                return Err(ApiError::bad_request(format!("{key}: given more than once")));
+                return Err(ApiError::bad_request(format!(
+                    "{key}: given more than once"
+                )));
             }
             *slot = Some(value.into_owned());
         }
@@ -68,10 +70,12 @@ impl RecordsQuery {
                 ));
             }
             Some(raw) => match RecordModel::parse(raw) {
-                Ok(model @ (RecordModel::Page
-                | RecordModel::Database
-                | RecordModel::DataSource
-                | RecordModel::Row)) => model,
+                Ok(
+                    model @ (RecordModel::Page
+                    | RecordModel::Database
+                    | RecordModel::DataSource
+                    | RecordModel::Row),
+                ) => model,
                 _ => {
                     return Err(ApiError::bad_request(format!(
                         "model: unknown model {raw:?}; use page, database, data_source or row"
@@ -92,7 +96,9 @@ impl RecordsQuery {
                 .ok()
                 .filter(|limit| (1..=MAX_LIMIT).contains(limit))
                 .ok_or_else(|| {
-                    ApiError::bad_request(format!("limit: must be an integer from 1 to {MAX_LIMIT}"))
+                    ApiError::bad_request(format!(
+                        "limit: must be an integer from 1 to {MAX_LIMIT}"
+                    ))
                 })?,
         };
         let modified_after = match modified_after.as_deref().map(str::trim) {
@@ -206,7 +212,9 @@ async fn list(
         .map_err(store_error)?
         .is_none()
     {
-        return Err(ApiError::not_found(format!("connection {id} does not exist")));
+        return Err(ApiError::not_found(format!(
+            "connection {id} does not exist"
+        )));
     }
     let page = ctx
         .adapters
@@ -235,7 +243,10 @@ mod tests {
 
     #[test]
     fn parses_every_field() {
-        let query = parse("model=row&cursor=42&limit=7&modified_after=2026-03-01T10:00:00Z&filter=added,deleted").unwrap();
+        let query = parse(
+            "model=row&cursor=42&limit=7&modified_after=2026-03-01T10:00:00Z&filter=added,deleted",
+        )
+        .unwrap();
         assert_eq!(query.model, RecordModel::Row);
         assert_eq!(query.query.after, ChangeCursor::new(42));
         assert_eq!(query.query.limit, 7);

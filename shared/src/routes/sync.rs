@@ -37,7 +37,9 @@ async fn status(
         .map_err(store_error)?
     {
         Some(status) => Ok(Json(status)),
-        None => Err(ApiError::not_found(format!("connection {id} does not exist"))),
+        None => Err(ApiError::not_found(format!(
+            "connection {id} does not exist"
+        ))),
     }
 }
 
@@ -109,7 +111,12 @@ mod tests {
         assert!(!parse_full(b" \n").unwrap());
         assert!(parse_full(br#"{"full": true}"#).unwrap());
         assert!(!parse_full(br#"{}"#).unwrap());
-        assert!(parse_full(br#"{"full": "yes"}"#).unwrap_err().message.starts_with("full:"));
+        assert!(
+            parse_full(br#"{"full": "yes"}"#)
+                .unwrap_err()
+                .message
+                .starts_with("full:")
+        );
         assert!(parse_full(b"[1]").unwrap_err().message.starts_with("body:"));
         assert!(parse_full(b"{").unwrap_err().message.starts_with("body:"));
     }

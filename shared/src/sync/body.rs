@@ -2,7 +2,7 @@
 //! `unknown_block_ids` subtrees when Notion truncates, or the block tree when blocks are wanted.
 //! Every limit applied is returned for the run report, never dropped silently.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
@@ -37,20 +37,32 @@ pub async fn read_body(
 ) -> Result<BodyRead, NotionError> {
     match options.body_mode {
         BodyMode::Blocks => read_blocks(client, page_id, options.max_block_requests).await,
-        BodyMode::Markdown => match read_markdown(client, page_id, options).await {
-            // The endpoint refused this page's shape (not a markdown-able page): use the tree.
-            Err(NotionError::Validation { .. }) => {
-                let mut read = read_blocks(client, page_id, options.max_block_requests).await?;
-                read.requests += 1;
-                read.limits.push(LimitApplied {
+        BodyMode::Markdown => {
+            match read_markdown(client, page_id, options).await {
+                // The endpoint refused this page's shape (not a markdown-able page): use the tree.
+                Err(NotionError::Validation { .. }) => {
+                    let mut read = read_blocks(client, page_id, options.max_block_requests).await?;
+                    read.requests += 1;
+                    read.limits.push(LimitApplied {
                     code: "markdown_unavailable",
                     message: "the markdown endpoint refused the page; its block tree was read instead".into(),
                 });
-                Ok(read)
+                    Ok(read)
+                }
+                other => other,
             }
-            other => other,
-        },
+        }
     }
+}
+
+/// Whether `markdown` already holds a placeholder for block `id` (`<unknown url=".../<id>" .../>`):
+/// Notion lists blocks it cannot render in `unknown_block_ids` too, and reading them again only
+/// repeats the placeholder.
+fn has_placeholder(markdown: &str, id: &str) -> bool {
+    let compact = id.replace('-', "");
+    markdown
+        .lines()
+        .any(|line| line.contains("<unknown") && (line.contains(&compact) || line.contains(id)))
 }
 
 async fn read_markdown(
@@ -61,7 +73,6 @@ async fn read_markdown(
     let first = client.page_markdown(page_id, false).await?;
     let mut requests = 1u64;
     let mut limits = Vec::new();
-    let mut parts = vec![first.markdown];
     let mut complete = true;
     if first.truncated && first.unknown_block_ids.is_empty() {
         complete = false;
@@ -70,11 +81,23 @@ async fn read_markdown(
             message: "Notion truncated the markdown without naming the missing blocks".into(),
         });
     }
+    let mut parts = vec![first.markdown];
     // Subtrees in document order: a subtree's own unknown blocks come before the next queued one.
     let mut queue: VecDeque<String> = first.unknown_block_ids.into();
+    let mut requested: HashSet<String> = HashSet::new();
     let mut unfetched = Vec::new();
     let mut fetched = 0usize;
     while let Some(block_id) = queue.pop_front() {
+        let shown = parts.iter().any(|part| has_placeholder(part, &block_id));
+        if shown || !requested.insert(block_id.clone()) {
+            limits.push(LimitApplied {
+                code: "block_unsupported",
+                message: format!(
+                    "block {block_id} cannot be read through the API; kept as a placeholder"
+                ),
+            });
+            continue;
+        }
         if fetched >= options.max_subtree_requests {
             unfetched.push(block_id);
             unfetched.extend(queue.drain(..));
@@ -233,4 +256,26 @@ fn node_json(node: &BlockNode) -> Value {
         );
     }
     block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_recognised_in_either_id_form() {
+        let markdown = "Text\n<unknown url=\"https://www.notion.so/3b39cdffee1e4844a23a6acfe530283f\" alt=\"button\"/>";
+        assert!(has_placeholder(
+            markdown,
+            "3b39cdff-ee1e-4844-a23a-6acfe530283f"
+        ));
+        assert!(!has_placeholder(
+            markdown,
+            "00000000-ee1e-4844-a23a-6acfe530283f"
+        ));
+        assert!(!has_placeholder(
+            "3b39cdffee1e4844a23a6acfe530283f",
+            "3b39cdff-ee1e-4844-a23a-6acfe530283f"
+        ));
+    }
 }

@@ -81,6 +81,9 @@ pub enum Phase {
     Discover,
     /// Search the trash, newest first: tombstones.
     Trash,
+    /// Re-read the bodies of pages whose child pages were added, renamed, moved or trashed
+    /// (a parent's Markdown lists its child pages by title; its `last_edited_time` does not move).
+    Parents,
     /// Retrieve the databases of new or changed data sources.
     Databases,
     /// Read the rows of data sources with windowed queries.
@@ -96,6 +99,7 @@ impl Phase {
             Self::Retry => "retry",
             Self::Discover => "discover",
             Self::Trash => "trash",
+            Self::Parents => "parents",
             Self::Databases => "databases",
             Self::Rows => "rows",
             Self::Reconcile => "reconcile",
@@ -124,6 +128,9 @@ pub struct ActiveRun {
     /// Times the listing restarted because its cursor expired.
     #[serde(default)]
     pub search_restarts: u32,
+    /// Pages whose body must be re-read because a child page changed.
+    #[serde(default)]
+    pub parents: BTreeSet<String>,
     /// Databases to retrieve.
     #[serde(default)]
     pub databases: BTreeSet<String>,
@@ -186,10 +193,10 @@ pub struct SeenIds {
 
 impl SeenIds {
     pub fn insert(&mut self, model: &RecordModel, id: &str) {
-        if let Some(set) = self.set_mut(model) {
-            if !set.contains(id) {
-                set.insert(id.to_owned());
-            }
+        if let Some(set) = self.set_mut(model)
+            && !set.contains(id)
+        {
+            set.insert(id.to_owned());
         }
     }
 
@@ -303,7 +310,9 @@ mod tests {
     fn round_trips_and_starts_over_on_foreign_data() {
         let mut checkpoint = SyncCheckpoint::new();
         checkpoint.high_water_mark = Some(time::macros::datetime!(2026-03-01 10:00 UTC));
-        checkpoint.recheck.insert("p".into(), "2026-03-01T10:00:00.000Z".into());
+        checkpoint
+            .recheck
+            .insert("p".into(), "2026-03-01T10:00:00.000Z".into());
         assert_eq!(SyncCheckpoint::decode(&checkpoint.encode()), checkpoint);
         let foreign = SyncCheckpoint::decode(&serde_json::json!({"cursor": 3}));
         assert!(foreign.full_requested);

@@ -9,7 +9,7 @@
 //! worker refreshes the token) and on transient Notion failures; it fails a run only for errors
 //! that retrying cannot fix, and then says why.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -94,6 +94,11 @@ pub enum SyncError {
     Superseded(ConnectionId),
 }
 
+/// The `processed` key that marks a page whose body was read in this invocation.
+fn body_marker() -> RecordModel {
+    RecordModel::Other("body_read".to_owned())
+}
+
 /// How a unit of work ended early.
 #[derive(Debug)]
 pub(crate) enum StepError {
@@ -163,6 +168,9 @@ pub(crate) struct Book<'a> {
     pub retry: &'a mut BTreeMap<String, String>,
     /// Ids handled in this invocation (a listing that shifts or restarts repeats items).
     pub processed: &'a mut HashSet<(RecordModel, String)>,
+    /// Pages whose body must be re-read because a child page changed (`None`: not tracked, as
+    /// in initial runs where every body is read anyway).
+    pub parents: Option<&'a mut BTreeSet<String>>,
     /// A lower bound of Notion's clock when bodies are read now: the latest `last_edited_time`
     /// seen in a response so far.
     pub clock_floor: Option<OffsetDateTime>,
@@ -178,6 +186,22 @@ impl Book<'_> {
     /// Marks `(model, id)` handled; false when it already was in this invocation.
     pub fn first_time(&mut self, model: &RecordModel, id: &str) -> bool {
         self.processed.insert((model.clone(), id.to_owned()))
+    }
+
+    /// Notes that page `id`'s body was read in this invocation.
+    pub fn body_read(&mut self, id: &str) {
+        self.processed.insert((body_marker(), id.to_owned()));
+    }
+
+    pub fn was_body_read(&self, id: &str) -> bool {
+        self.processed.contains(&(body_marker(), id.to_owned()))
+    }
+
+    /// Asks for page `parent`'s body to be re-read (a child page of it changed).
+    pub fn refresh_parent(&mut self, parent: &str) {
+        if let Some(parents) = self.parents.as_deref_mut() {
+            parents.insert(parent.to_owned());
+        }
     }
 }
 
@@ -210,6 +234,10 @@ macro_rules! book {
             recheck: &mut $checkpoint.recheck,
             retry: &mut $checkpoint.retry,
             processed: &mut *$processed,
+            parents: match $run.kind {
+                $crate::sync::checkpoint::RunKind::Initial => None,
+                _ => Some(&mut $run.parents),
+            },
             clock_floor,
         }
     }};
@@ -254,8 +282,12 @@ impl Saver {
     pub(crate) fn absorb_stats(&mut self, ctx: &Ctx, checkpoint: &mut SyncCheckpoint) {
         let now = ctx.client.stats();
         if let Some(run) = checkpoint.active.as_mut() {
-            run.totals.requests += now.requests_sent.saturating_sub(self.stats_base.requests_sent);
-            run.totals.rate_limited += now.rate_limited.saturating_sub(self.stats_base.rate_limited);
+            run.totals.requests += now
+                .requests_sent
+                .saturating_sub(self.stats_base.requests_sent);
+            run.totals.rate_limited += now
+                .rate_limited
+                .saturating_sub(self.stats_base.rate_limited);
         }
         self.stats_base = now;
     }
@@ -299,7 +331,9 @@ impl Saver {
                 self.version = Some(stored.version);
                 Ok(())
             }
-            Err(StoreError::VersionConflict { .. }) => Err(SyncError::Superseded(ctx.connection_id)),
+            Err(StoreError::VersionConflict { .. }) => {
+                Err(SyncError::Superseded(ctx.connection_id))
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -439,6 +473,7 @@ impl SyncEngine {
                 run_high_water_mark: None,
                 search_cursor: None,
                 search_restarts: 0,
+                parents: Default::default(),
                 databases: Default::default(),
                 data_sources: Default::default(),
                 rows: None,
@@ -457,11 +492,15 @@ impl SyncEngine {
             None => return Ok(RunOutcome::Idle),
             Some(run) => run.invocations = run.invocations.saturating_add(1),
         }
+        // Every invocation makes progress (at least one unit), however late it started: a slow
+        // environment must not turn into continuations that never move.
+        let mut steps = 0u32;
         loop {
-            if self.ctx.deadline.expired() {
+            if steps > 0 && self.ctx.deadline.expired() {
                 self.save().await?;
                 return Ok(RunOutcome::Paused(Pause::OutOfTime));
             }
+            steps = steps.saturating_add(1);
             let phase = match &self.checkpoint.active {
                 Some(run) => run.phase,
                 None => return Ok(RunOutcome::Idle),
@@ -470,6 +509,7 @@ impl SyncEngine {
                 Phase::Retry => self.retry_step().await,
                 Phase::Discover => self.discover_step().await,
                 Phase::Trash => self.trash_step().await,
+                Phase::Parents => self.parents_step().await,
                 Phase::Databases => self.databases_step().await,
                 Phase::Rows => self.rows_step().await,
                 Phase::Reconcile => self.reconcile_step().await,

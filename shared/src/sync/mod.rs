@@ -6,26 +6,28 @@
 //! - [`scheduler`]: due connections to queue jobs, in batches of 10, without table scans.
 //! - [`status`]: what `GET /connections/{id}/sync` shows.
 
+pub mod batch;
 pub mod body;
 pub mod checkpoint;
 pub mod engine;
 pub mod notion_time;
 pub mod options;
 pub mod payload;
-pub mod runner;
-pub mod scheduler;
-pub mod status;
 mod phases;
 mod process;
 mod reconcile;
+pub mod runner;
+pub mod scheduler;
+pub mod status;
 pub mod targeted;
 pub mod worker;
 
+pub use batch::QueueMessage;
 pub use checkpoint::{ActiveRun, Phase, RunKind, RunTotals, SyncCheckpoint};
 pub use engine::{Deadline, FinishedRun, LeaseKeeper, Pause, RunOutcome, SyncEngine, SyncError};
 pub use options::{BodyMode, SyncOptions};
-pub use targeted::{Target, TargetedOutcome};
 pub use runner::{DrainReport, QueueRunner};
 pub use scheduler::{Scheduler, SchedulerError, TickReport};
 pub use status::{SyncStatus, sync_status};
+pub use targeted::{Target, TargetedOutcome};
 pub use worker::{JobOutcome, SyncWorker, WorkerError};

@@ -64,7 +64,11 @@ mod tests {
     #[test]
     fn ids_are_dashed_lowercase() {
         assert_eq!(
-            normalize_id("59833787 2cf94fdf8782e53db20768a5".replace(' ', "").as_str()),
+            normalize_id(
+                "59833787 2cf94fdf8782e53db20768a5"
+                    .replace(' ', "")
+                    .as_str()
+            ),
             "59833787-2cf9-4fdf-8782-e53db20768a5"
         );
         assert_eq!(normalize_id("not-a-uuid"), "not-a-uuid");

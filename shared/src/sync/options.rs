@@ -102,7 +102,9 @@ impl SyncOptions {
         match value(vars, "RELAY_SYNC_BODY_MODE") {
             None | Some("markdown") => {}
             Some("blocks") => options.body_mode = BodyMode::Blocks,
-            Some(other) => return Err(invalid("RELAY_SYNC_BODY_MODE", "markdown or blocks", other)),
+            Some(other) => {
+                return Err(invalid("RELAY_SYNC_BODY_MODE", "markdown or blocks", other));
+            }
         }
         match value(vars, "RELAY_SYNC_ROW_BODIES") {
             None | Some("false") => {}
@@ -117,7 +119,10 @@ fn value<'a>(vars: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
-fn positive(vars: &HashMap<String, String>, name: &'static str) -> Result<Option<u64>, ConfigError> {
+fn positive(
+    vars: &HashMap<String, String>,
+    name: &'static str,
+) -> Result<Option<u64>, ConfigError> {
     match value(vars, name) {
         None => Ok(None),
         Some(raw) => raw
@@ -150,7 +155,10 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        assert_eq!(SyncOptions::from_vars(&vars(&[])).unwrap(), SyncOptions::default());
+        assert_eq!(
+            SyncOptions::from_vars(&vars(&[])).unwrap(),
+            SyncOptions::default()
+        );
         let options = SyncOptions::from_vars(&vars(&[
             ("RELAY_SYNC_INTERVAL_SECONDS", "60"),
             ("RELAY_SYNC_RECONCILE_EVERY", "3"),

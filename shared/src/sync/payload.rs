@@ -214,10 +214,12 @@ mod tests {
 
     #[test]
     fn rows_and_pages_get_their_model_and_ids() {
-        let row = page(json!({"object":"page","id":"59833787-2CF9-4FDF-8782-E53DB20768A5",
+        let row = page(
+            json!({"object":"page","id":"59833787-2CF9-4FDF-8782-E53DB20768A5",
             "parent":{"type":"data_source_id","data_source_id":"d1","database_id":"db1"},
             "in_trash":false,"properties":{"Name":{"id":"title","type":"title","title":[
-            {"type":"text","text":{"content":"Row"},"plain_text":"Row"}]}}}));
+            {"type":"text","text":{"content":"Row"},"plain_text":"Row"}]}}}),
+        );
         assert_eq!(model_of(&row), RecordModel::Row);
         let payload = page_payload(&row, None);
         assert_eq!(payload["id"], "59833787-2cf9-4fdf-8782-e53db20768a5");
@@ -225,7 +227,8 @@ mod tests {
         assert_eq!(payload["data_source_id"], "d1");
         assert_eq!(payload["database_id"], "db1");
         assert_eq!(payload["body"], Value::Null);
-        let plain_page = page(json!({"object":"page","id":"p","parent":{"type":"workspace","workspace":true}}));
+        let plain_page =
+            page(json!({"object":"page","id":"p","parent":{"type":"workspace","workspace":true}}));
         assert_eq!(model_of(&plain_page), RecordModel::Page);
     }
 

@@ -7,13 +7,15 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::checkpoint::{ActiveRun, Phase, RowWindow, RunKind, SyncCheckpoint};
-use super::engine::{MAX_LISTING_RESTARTS, Pause, StepError, SyncEngine, active, book, is_expired_cursor};
+use super::engine::{
+    MAX_LISTING_RESTARTS, Pause, StepError, SyncEngine, active, book, is_expired_cursor,
+};
 use super::notion_time::{self, normalize_id};
 use super::process::Change;
 use crate::domain::RecordModel;
-use crate::notion::model::{Page, SearchResult};
 use crate::notion::NotionError;
 use crate::notion::client::{SearchFilter, SearchRequest, SearchSort, SortDirection};
+use crate::notion::model::{Page, SearchResult};
 
 /// Rows read per checkpoint (one query page).
 const ROW_BATCH: usize = 100;
@@ -44,7 +46,11 @@ fn restart_listing(run: &mut ActiveRun, what: &str) -> Result<(), StepError> {
             run.search_restarts
         )));
     }
-    tracing::info!(what, restarts = run.search_restarts, "listing cursor expired; restarting");
+    tracing::info!(
+        what,
+        restarts = run.search_restarts,
+        "listing cursor expired; restarting"
+    );
     run.search_cursor = None;
     run.totals.limit(
         None,
@@ -88,12 +94,12 @@ impl SyncEngine {
             checkpoint
                 .recheck
                 .iter()
-                .filter(|(_, edited)| {
-                    match (notion_time::parse(Some(edited.as_str())), clock) {
+                .filter(
+                    |(_, edited)| match (notion_time::parse(Some(edited.as_str())), clock) {
                         (Some(edited), Some(clock)) => clock > edited,
                         _ => false,
-                    }
-                })
+                    },
+                )
                 .map(|(id, _)| (id.clone(), None)),
         );
         due.retain(|(id, _)| !processed.contains(&(marker.clone(), id.clone())));
@@ -120,11 +126,17 @@ impl SyncEngine {
                         ctx.tombstone_gone(&model, id, &mut book).await?;
                     }
                 }
-                Err(error) if error.is_retryable() && !matches!(error, NotionError::RateLimited { .. }) => {
+                Err(error)
+                    if error.is_retryable()
+                        && !matches!(error, NotionError::RateLimited { .. }) =>
+                {
                     let run = active!(checkpoint);
                     run.totals.counts.failed += 1;
-                    run.totals
-                        .issue(Some(id), "retry_failed", format!("re-reading the page failed again: {error}"));
+                    run.totals.issue(
+                        Some(id),
+                        "retry_failed",
+                        format!("re-reading the page failed again: {error}"),
+                    );
                 }
                 Err(error) => return Err(StepError::from_notion(error)),
             }
@@ -174,12 +186,17 @@ impl SyncEngine {
         }
         let complete = run.kind.is_complete();
         let mut results = results.into_iter().peekable();
+        let mut first = true;
         while results.peek().is_some() {
-            if ctx.deadline.expired() {
+            if !first && ctx.deadline.expired() {
                 // The cursor stays at this page: it is read again, and what was written is skipped.
                 return Err(StepError::Pause(Pause::OutOfTime));
             }
-            let batch: Vec<SearchResult> = results.by_ref().take(ctx.options.write_batch.max(1)).collect();
+            first = false;
+            let batch: Vec<SearchResult> = results
+                .by_ref()
+                .take(ctx.options.write_batch.max(1))
+                .collect();
             let run = active!(checkpoint);
             let mut pages = Vec::new();
             let mut sources = Vec::new();
@@ -192,11 +209,17 @@ impl SyncEngine {
                     }
                     SearchResult::Unknown(value) => {
                         let id = value.get("id").and_then(|id| id.as_str()).map(normalize_id);
-                        let object = value.get("object").and_then(|o| o.as_str()).unwrap_or("?").to_owned();
+                        let object = value
+                            .get("object")
+                            .and_then(|o| o.as_str())
+                            .unwrap_or("?")
+                            .to_owned();
                         run.totals.limit(
                             id.as_deref(),
                             "unsupported_object",
-                            format!("search returned a `{object}` object this version does not sync"),
+                            format!(
+                                "search returned a `{object}` object this version does not sync"
+                            ),
                         );
                     }
                 }
@@ -287,9 +310,40 @@ impl SyncEngine {
         if reached_end {
             run.search_cursor = None;
             run.search_restarts = 0;
-            run.phase = Phase::Databases;
+            run.phase = Phase::Parents;
         } else {
             run.search_cursor = next;
+        }
+        saver.save(ctx, checkpoint).await?;
+        Ok(())
+    }
+
+    /// A batch of parent pages whose child pages changed: their bodies are read again.
+    pub(crate) async fn parents_step(&mut self) -> Result<(), StepError> {
+        let SyncEngine {
+            ctx,
+            checkpoint,
+            processed,
+            saver,
+        } = self;
+        let run = active!(checkpoint);
+        let batch: Vec<String> = run
+            .parents
+            .iter()
+            .take(ctx.options.write_batch.max(1))
+            .cloned()
+            .collect();
+        if batch.is_empty() {
+            run.phase = Phase::Databases;
+            return Ok(());
+        }
+        for (index, id) in batch.into_iter().enumerate() {
+            if index > 0 && ctx.deadline.expired() {
+                return Err(StepError::Pause(Pause::OutOfTime));
+            }
+            let mut book = book!(checkpoint, run, processed);
+            ctx.refresh_body(&id, &mut book).await?;
+            run.parents.remove(&id);
         }
         saver.save(ctx, checkpoint).await?;
         Ok(())
@@ -387,9 +441,10 @@ impl SyncEngine {
             },
         };
         run.rows = Some(window.clone());
-        let filter = window.last_created_time.as_ref().map(|at| {
-            json!({"timestamp": "created_time", "created_time": {"on_or_after": at}})
-        });
+        let filter = window
+            .last_created_time
+            .as_ref()
+            .map(|at| json!({"timestamp": "created_time", "created_time": {"on_or_after": at}}));
         // Rows at the resume boundary that were already read.
         let boundary: HashSet<String> = window.ids_at_last.iter().cloned().collect();
         let boundary_time = window.last_created_time.clone();
@@ -397,11 +452,13 @@ impl SyncEngine {
         futures::pin_mut!(rows);
         let mut batch: Vec<Page> = Vec::with_capacity(ROW_BATCH);
         let mut ended: Option<Result<(), NotionError>> = None;
+        let mut flushed = false;
         loop {
-            if batch.is_empty() && ended.is_none() && ctx.deadline.expired() {
+            let late = flushed && ctx.deadline.expired();
+            if batch.is_empty() && ended.is_none() && late {
                 return Err(StepError::Pause(Pause::OutOfTime));
             }
-            if batch.len() < ROW_BATCH && ended.is_none() && !ctx.deadline.expired() {
+            if batch.len() < ROW_BATCH && ended.is_none() && !late {
                 match rows.next().await {
                     Some(Ok(row)) => {
                         let id = normalize_id(&row.id);
@@ -416,6 +473,7 @@ impl SyncEngine {
                 }
             }
             // Write the batch, then move the window past it.
+            flushed = true;
             for row in &batch {
                 let id = normalize_id(&row.id);
                 if row.created_time.is_some() && row.created_time == window.last_created_time {

@@ -47,7 +47,11 @@ struct Planned {
     read_body: bool,
 }
 
-pub(crate) fn upsert(id: RecordId, payload: serde_json::Value, edited: Option<OffsetDateTime>) -> RecordWrite {
+pub(crate) fn upsert(
+    id: RecordId,
+    payload: serde_json::Value,
+    edited: Option<OffsetDateTime>,
+) -> RecordWrite {
     let payload_hash = payload::stable_hash(&payload);
     RecordWrite::Upsert(RecordUpsert {
         record_id: id,
@@ -65,7 +69,9 @@ pub(crate) fn tombstone(id: RecordId, edited: Option<OffsetDateTime>) -> RecordW
 }
 
 fn is_live(stored: &Option<StoredRecord>) -> bool {
-    stored.as_ref().is_some_and(|record| record.deleted_at.is_none())
+    stored
+        .as_ref()
+        .is_some_and(|record| record.deleted_at.is_none())
 }
 
 fn tally(outcome: &WriteOutcome, totals: &mut super::checkpoint::RunTotals) {
@@ -80,15 +86,114 @@ fn tally(outcome: &WriteOutcome, totals: &mut super::checkpoint::RunTotals) {
     }
 }
 
+/// The page id of a page's parent, when the parent is a page.
+fn parent_page(parent: &serde_json::Value) -> Option<String> {
+    parent
+        .get("page_id")
+        .and_then(serde_json::Value::as_str)
+        .map(normalize_id)
+}
+
+/// A parent page's Markdown lists its child pages by title, and its `last_edited_time` does not
+/// move when a child is added, renamed, moved, trashed or restored: such a child asks for its
+/// parent's body to be re-read (old and new parent on a move).
+fn note_parent_effects(page: &Page, stored: Option<&StoredRecord>, book: &mut Book<'_>) {
+    let now_parent = match &page.parent {
+        Some(crate::notion::model::Parent::PageId(id)) => Some(normalize_id(id)),
+        _ => None,
+    };
+    let stored_live = stored.filter(|record| record.deleted_at.is_none());
+    let before_parent = stored.and_then(|record| parent_page(&record.payload["parent"]));
+    let changed = match stored_live {
+        None => true,
+        Some(record) => {
+            page.in_trash
+                || record.payload["title"].as_str() != Some(page.title().as_str())
+                || before_parent != now_parent
+        }
+    };
+    if !changed {
+        return;
+    }
+    for parent in [now_parent, before_parent].into_iter().flatten() {
+        book.refresh_parent(&parent);
+    }
+}
+
 impl Ctx {
+    /// Re-reads the body of stored page `id` (a child page of it changed). Its other fields
+    /// are kept: they did not change.
+    pub(crate) async fn refresh_body(
+        &self,
+        id: &str,
+        book: &mut Book<'_>,
+    ) -> Result<(), StepError> {
+        if book.was_body_read(id) {
+            return Ok(());
+        }
+        let Ok(record_id) = RecordId::parse(id) else {
+            return Ok(());
+        };
+        let Some(stored) = self
+            .get(&RecordModel::Page, &record_id)
+            .await?
+            .filter(|record| record.deleted_at.is_none())
+        else {
+            return Ok(());
+        };
+        match read_body(&self.client, id, &self.options).await {
+            Ok(read) => {
+                book.totals.bodies_fetched += 1;
+                book.body_read(id);
+                for limit in &read.limits {
+                    book.totals
+                        .limit(Some(id), limit.code, limit.message.clone());
+                }
+                let mut payload = stored.payload.clone();
+                if let Some(object) = payload.as_object_mut() {
+                    object.insert("body".into(), read.body.to_json());
+                }
+                self.write(
+                    &RecordModel::Page,
+                    vec![(upsert(record_id, payload, stored.source_modified), true)],
+                    book,
+                )
+                .await?;
+                Ok(())
+            }
+            Err(NotionError::NotFound { .. }) => {
+                self.tombstone_gone(&RecordModel::Page, id, book).await?;
+                Ok(())
+            }
+            Err(error)
+                if error.is_retryable() && !matches!(error, NotionError::RateLimited { .. }) =>
+            {
+                book.totals.counts.failed += 1;
+                book.totals.issue(
+                    Some(id),
+                    "body_failed",
+                    format!("re-reading the body failed: {error}"),
+                );
+                if book.retry.len() < self.options.max_pending_pages {
+                    book.retry.insert(id.to_owned(), "page".to_owned());
+                }
+                Ok(())
+            }
+            Err(error) => Err(StepError::from_notion(error)),
+        }
+    }
+
     /// A record id from a Notion id; a malformed one is reported and skipped.
     pub(crate) fn record_id(&self, id: &str, book: &mut Book<'_>) -> Option<RecordId> {
         match RecordId::parse(id) {
             Ok(id) => Some(id),
             Err(error) => {
                 book.totals.counts.failed += 1;
-                book.totals
-                    .issue(None, "invalid_id", format!("Notion returned an unusable id: {error}"));
+                book.totals.issue(
+                    None,
+                    "invalid_id",
+                    format!("Notion returned an unusable id: {error}"),
+                );
                 None
             }
         }
@@ -222,14 +327,23 @@ impl Ctx {
         }
         self.trash_pages(trashed, book).await?;
 
-        let client = &self.client;
-        let options = &self.options;
+        // Owned futures: the stream borrows nothing (keeps the whole job future `Send`).
+        let reads_wanted: Vec<(String, bool)> = planned
+            .iter()
+            .map(|item| (item.id.clone(), item.read_body))
+            .collect();
+        let client = self.client.clone();
+        let options = self.options.clone();
         let reads: Vec<Option<Result<BodyRead, NotionError>>> =
-            futures::stream::iter(planned.iter().map(|item| async move {
-                if item.read_body {
-                    Some(read_body(client, &item.id, options).await)
-                } else {
-                    None
+            futures::stream::iter(reads_wanted.into_iter().map(move |(id, wanted)| {
+                let client = client.clone();
+                let options = options.clone();
+                async move {
+                    if wanted {
+                        Some(read_body(&client, &id, &options).await)
+                    } else {
+                        None
+                    }
                 }
             }))
             .buffered(self.options.body_concurrency.max(1))
@@ -252,8 +366,11 @@ impl Ctx {
                 Some(Ok(read)) => {
                     attempted += 1;
                     book.totals.bodies_fetched += 1;
+                    book.body_read(&item.id);
+                    note_parent_effects(&item.page, item.stored.as_ref(), book);
                     for limit in &read.limits {
-                        book.totals.limit(Some(&item.id), limit.code, limit.message.clone());
+                        book.totals
+                            .limit(Some(&item.id), limit.code, limit.message.clone());
                     }
                     let payload = payload::page_payload(&item.page, Some(read.body.to_json()));
                     writes.push((upsert(record_id, payload, item.edited), true));
@@ -319,7 +436,9 @@ impl Ctx {
         }
         if transient >= 3 && transient == attempted {
             return Err(StepError::Pause(super::engine::Pause::Transient {
-                message: format!("{transient} page bodies failed in a row; Notion seems unavailable"),
+                message: format!(
+                    "{transient} page bodies failed in a row; Notion seems unavailable"
+                ),
             }));
         }
         Ok(())
@@ -346,6 +465,7 @@ impl Ctx {
             let Some(stored) = stored.filter(|record| record.deleted_at.is_none()) else {
                 continue;
             };
+            note_parent_effects(&page, Some(&stored), book);
             let edited = notion_time::parse(page.last_edited_time.as_deref());
             let body = stored.payload.get("body").cloned();
             let payload = payload::page_payload(&page, body);
@@ -403,7 +523,11 @@ impl Ctx {
         book.see(&model, &id);
         let payload = payload::data_source_payload(data_source);
         let outcomes = self
-            .write(&model, vec![(upsert(record_id, payload, edited), true)], book)
+            .write(
+                &model,
+                vec![(upsert(record_id, payload, edited), true)],
+                book,
+            )
             .await?;
         Ok(match outcomes.first() {
             Some(WriteOutcome::Written {
@@ -434,8 +558,12 @@ impl Ctx {
         }
         book.see(&model, &id);
         let payload = payload::database_payload(database);
-        self.write(&model, vec![(upsert(record_id, payload, edited), true)], book)
-            .await?;
+        self.write(
+            &model,
+            vec![(upsert(record_id, payload, edited), true)],
+            book,
+        )
+        .await?;
         Ok(database
             .data_sources
             .iter()

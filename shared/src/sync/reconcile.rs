@@ -7,14 +7,16 @@ use std::collections::BTreeSet;
 use futures::StreamExt;
 
 use super::checkpoint::{Phase, RunKind, SeenIds};
-use super::engine::{Ctx, MAX_LISTING_RESTARTS, Pause, StepError, SyncEngine, book, is_expired_cursor};
+use super::engine::active;
+use super::engine::{
+    Ctx, MAX_LISTING_RESTARTS, Pause, StepError, SyncEngine, book, is_expired_cursor,
+};
 use super::notion_time::normalize_id;
 use super::payload::model_of;
-use super::engine::active;
 use crate::domain::RecordModel;
-use crate::notion::model::SearchResult;
 use crate::notion::NotionError;
 use crate::notion::client::{SearchRequest, SearchSort, SortDirection};
+use crate::notion::model::SearchResult;
 
 /// Attempts at re-enumerating ids (when the seen set outgrew the checkpoint) before the
 /// reconciliation of this run is skipped (and reported).
@@ -97,7 +99,7 @@ impl SyncEngine {
             );
         }
         for (index, (model, id)) in missing.into_iter().enumerate() {
-            if ctx.deadline.expired() {
+            if index > 0 && ctx.deadline.expired() {
                 return Err(StepError::Pause(Pause::OutOfTime));
             }
             let run = active!(checkpoint);

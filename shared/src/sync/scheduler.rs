@@ -53,6 +53,8 @@ pub struct Scheduler {
     queue: Arc<dyn JobQueue>,
     /// How long an enqueued connection stays out of the due index (the worker's lease length).
     pub hold_for: Duration,
+    /// Due connections read per index query.
+    pub page_size: usize,
 }
 
 impl Scheduler {
@@ -65,6 +67,7 @@ impl Scheduler {
             connections,
             queue,
             hold_for,
+            page_size: DUE_PAGE,
         }
     }
 
@@ -117,7 +120,7 @@ impl Scheduler {
         loop {
             let page = self
                 .connections
-                .list_due(shard, now, after.as_ref(), DUE_PAGE)
+                .list_due(shard, now, after.as_ref(), self.page_size.max(1))
                 .await?;
             report.due += page.due.len() as u64;
             let mut jobs = Vec::with_capacity(page.due.len());
@@ -141,19 +144,22 @@ impl Scheduler {
                     .map(|(_, due)| due.id)
                     .collect();
                 report.enqueued += sent_ids.len() as u64;
-                let updates: Vec<Result<u64, StoreError>> = futures::stream::iter(sent_ids)
-                    .map(|id| async move {
-                        self.connections.set_next_sync(&id, Some(hold_until)).await
-                    })
-                    .buffer_unordered(UPDATE_CONCURRENCY)
-                    .collect()
-                    .await;
+                let updates: Vec<Result<u64, StoreError>> =
+                    futures::stream::iter(sent_ids)
+                        .map(|id| async move {
+                            self.connections.set_next_sync(&id, Some(hold_until)).await
+                        })
+                        .buffer_unordered(UPDATE_CONCURRENCY)
+                        .collect()
+                        .await;
                 for update in updates {
                     match update {
                         Ok(_) | Err(StoreError::ConnectionNotFound { .. }) => {}
                         // Queued but still due: the next tick queues it again, which the worker
                         // absorbs (lease, stale continuations). Not worth failing the tick.
-                        Err(error) => tracing::warn!(error = %error, "could not hold a queued connection"),
+                        Err(error) => {
+                            tracing::warn!(error = %error, "could not hold a queued connection")
+                        }
                     }
                 }
             }

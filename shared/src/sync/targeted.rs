@@ -2,6 +2,8 @@
 //! Events are signals, not facts (they arrive late, out of order, aggregated), so every target is
 //! re-read from Notion before anything is written.
 
+use std::collections::BTreeSet;
+
 use futures::StreamExt;
 
 use super::checkpoint::RunTotals;
@@ -44,6 +46,7 @@ impl SyncEngine {
             saver,
         } = self;
         let mut totals = RunTotals::default();
+        let mut parents = BTreeSet::new();
         let result = {
             let mut book = Book {
                 totals: &mut totals,
@@ -51,15 +54,34 @@ impl SyncEngine {
                 recheck: &mut checkpoint.recheck,
                 retry: &mut checkpoint.retry,
                 processed: &mut *processed,
+                parents: Some(&mut parents),
                 clock_floor: checkpoint.high_water_mark,
             };
-            match target {
+            let done = match target {
                 Target::RefetchPage(id) | Target::TombstonePage(id) => {
                     refetch_page(ctx, &normalize_id(id), &mut book).await
                 }
                 Target::RefreshDataSource(id) => {
                     refresh_data_source(ctx, &normalize_id(id), &mut book).await
                 }
+            };
+            let pending: Vec<String> = book
+                .parents
+                .take()
+                .map(|set| set.iter().cloned().collect())
+                .unwrap_or_default();
+            match done {
+                Ok(()) => {
+                    let mut result = Ok(());
+                    for parent in pending {
+                        if let Err(error) = ctx.refresh_body(&parent, &mut book).await {
+                            result = Err(error);
+                            break;
+                        }
+                    }
+                    result
+                }
+                error => error,
             }
         };
         let after = ctx.client.stats();
@@ -123,7 +145,8 @@ async fn refresh_data_source(
     let source = match ctx.client.retrieve_data_source(id).await {
         Ok(source) => source,
         Err(NotionError::NotFound { .. }) => {
-            ctx.tombstone_gone(&RecordModel::DataSource, id, book).await?;
+            ctx.tombstone_gone(&RecordModel::DataSource, id, book)
+                .await?;
             return Ok(());
         }
         Err(error) => return Err(StepError::from_notion(error)),

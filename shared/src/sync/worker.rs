@@ -73,6 +73,10 @@ impl SyncWorker {
         &self.options
     }
 
+    pub(crate) fn queue(&self) -> &std::sync::Arc<dyn crate::ports::JobQueue> {
+        &self.ctx.adapters.queue
+    }
+
     /// Decodes a queue message body and handles it.
     pub async fn handle_message(
         &self,
@@ -84,7 +88,11 @@ impl SyncWorker {
         self.handle(&job, deadline).await
     }
 
-    pub async fn handle(&self, job: &SyncJob, deadline: Deadline) -> Result<JobOutcome, WorkerError> {
+    pub async fn handle(
+        &self,
+        job: &SyncJob,
+        deadline: Deadline,
+    ) -> Result<JobOutcome, WorkerError> {
         let id = *job.connection_id();
         let adapters = &self.ctx.adapters;
         let Some(connection) = adapters.connections.get(&id).await? else {
@@ -103,8 +111,7 @@ impl SyncWorker {
             tracing::info!(connection_id = %id, "another worker holds the sync lease");
             return Ok(JobOutcome::RetryLater(Duration::from_secs(30)));
         };
-        let result = self.handle_leased(job, id, lease, deadline).await;
-        result
+        self.handle_leased(job, id, lease, deadline).await
     }
 
     async fn handle_leased(
@@ -149,8 +156,16 @@ impl SyncWorker {
                 checkpoint_version,
                 ..
             } => {
-                self.sync(&mut engine, id, *reason, *full, run_id.as_deref(), *checkpoint_version, authorized.fingerprint)
-                    .await
+                self.sync(
+                    &mut engine,
+                    id,
+                    *reason,
+                    *full,
+                    run_id.as_deref(),
+                    *checkpoint_version,
+                    authorized.fingerprint,
+                )
+                .await
             }
             SyncJob::RefetchPage { page_id, .. } => {
                 self.targeted(&mut engine, id, Target::RefetchPage(page_id.clone()))
@@ -204,6 +219,8 @@ impl SyncWorker {
             }
         }
         engine.begin(full);
+        // The run (its kind, e.g. a requested full run) is stored before any work.
+        engine.save().await?;
         self.record_progress(engine, id).await;
         let mut refreshed = false;
         loop {
@@ -257,7 +274,9 @@ impl SyncWorker {
         let now = timestamp::now();
         let (next_sync, note) = match &pause {
             Pause::OutOfTime => {
-                if let (Some(run), Some(version)) = (engine.active_run(), engine.checkpoint_version()) {
+                if let (Some(run), Some(version)) =
+                    (engine.active_run(), engine.checkpoint_version())
+                {
                     let run_id = run.run_id.to_string();
                     let job = SyncJob::continuation(id, &run_id, version)
                         .to_outgoing(&format!("{run_id}-{version}"))
@@ -265,11 +284,17 @@ impl SyncWorker {
                     self.ctx.adapters.queue.send(&job).await?;
                 }
                 // Keep the scheduler away while the continuation chain is alive.
-                (timestamp::after(now, self.options.lease_ttl), "continues in a new invocation".to_owned())
+                (
+                    timestamp::after(now, self.options.lease_ttl),
+                    "continues in a new invocation".to_owned(),
+                )
             }
             Pause::RateLimited { retry_after } => (
                 timestamp::after(now, *retry_after),
-                format!("Notion asked to wait {}s; continues then", retry_after.as_secs()),
+                format!(
+                    "Notion asked to wait {}s; continues then",
+                    retry_after.as_secs()
+                ),
             ),
             Pause::Transient { message } => (
                 timestamp::after(now, self.options.retry_delay),
@@ -300,13 +325,23 @@ impl SyncWorker {
     ) -> Result<JobOutcome, WorkerError> {
         if error.is_transient() {
             return self
-                .pause(engine, id, Pause::Transient { message: error.to_string() })
+                .pause(
+                    engine,
+                    id,
+                    Pause::Transient {
+                        message: error.to_string(),
+                    },
+                )
                 .await;
         }
         // Needs reauth (or gone): the checkpoint keeps the run for after a reconnect.
         tracing::warn!(connection_id = %id, error = %error, "sync stopped: tokens refused");
-        self.record_paused(engine, id, "stopped: the connection needs to be reconnected")
-            .await;
+        self.record_paused(
+            engine,
+            id,
+            "stopped: the connection needs to be reconnected",
+        )
+        .await;
         Ok(JobOutcome::Done)
     }
 
@@ -511,4 +546,13 @@ async fn release(ctx: &AppContext, lease: &crate::domain::Lease) {
     if let Err(error) = ctx.adapters.sync_state.release_lease(lease).await {
         tracing::warn!(connection_id = %lease.connection_id, error = %error, "releasing the sync lease failed");
     }
+}
+
+/// Lambda runtimes and `tokio::spawn` need the job future to be `Send`; this fails to compile
+/// otherwise.
+#[allow(dead_code)]
+fn handle_future_is_send(worker: &SyncWorker, job: &SyncJob) {
+    fn is_send<T: Send>(_: &T) {}
+    let future = worker.handle(job, Deadline::none());
+    is_send(&future);
 }
