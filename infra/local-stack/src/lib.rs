@@ -16,10 +16,12 @@ use notion_emulator::{
 use relay_shared::adapters::{AdapterConfig, Adapters, FactoryError};
 use relay_shared::app::{AppContext, AppError, Settings};
 use relay_shared::config::{ConfigError, NotionConfig};
+use relay_shared::domain::timestamp;
 use relay_shared::ports::{SecretName, SecretsError};
 use relay_shared::secret::SecretString;
+use relay_shared::sync::{QueueRunner, Scheduler, SyncOptions, SyncWorker};
 use thiserror::Error;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use url::Url;
 
 pub const DEFAULT_PORT: u16 = 8080;
@@ -44,6 +46,8 @@ pub enum LocalError {
     Secrets(#[from] SecretsError),
     #[error("the saved emulator workspace {path} could not be read: {reason}")]
     EmulatorState { path: PathBuf, reason: String },
+    #[error("sync settings: {0}")]
+    Sync(ConfigError),
     #[error("binding {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -160,6 +164,8 @@ pub struct RunningStack {
     data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    stop_sync: watch::Sender<bool>,
+    sync: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningStack {
@@ -173,8 +179,12 @@ impl RunningStack {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        let _ = self.stop_sync.send(true);
         if let Some(server) = self.server.take() {
             let _ = server.await;
+        }
+        if let Some(sync) = self.sync.take() {
+            let _ = sync.await;
         }
         self.save_emulator_state();
     }
@@ -198,6 +208,7 @@ impl Drop for RunningStack {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        let _ = self.stop_sync.send(true);
     }
 }
 
@@ -281,6 +292,10 @@ pub async fn start(config: LocalConfig) -> Result<RunningStack, LocalError> {
         }
     });
 
+    let (stop_sync, stopped) = watch::channel(false);
+    let sync_options = SyncOptions::from_env().map_err(LocalError::Sync)?;
+    let sync = tokio::spawn(run_sync(context.clone(), sync_options, stopped));
+
     Ok(RunningStack {
         url,
         api_key,
@@ -289,7 +304,62 @@ pub async fn start(config: LocalConfig) -> Result<RunningStack, LocalError> {
         data_dir: config.data_dir,
         shutdown: Some(tx),
         server: Some(server),
+        stop_sync,
+        sync: Some(sync),
     })
+}
+
+/// How often the local scheduler looks for due connections (EventBridge's schedule in AWS).
+const SCHEDULER_PERIOD: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long the local worker waits for a job before looking again.
+const WORKER_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+/// Time each job gets, like the worker Lambda's timeout, so long imports continue across "invocations".
+const JOB_TIME: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The scheduler on a timer and the worker fed by the in-process queue, until `stopped` turns
+/// true. Two loops, so a scheduler tick never interrupts a job in progress; only shutdown does
+/// (like a killed worker: the job resumes from its checkpoint next time).
+async fn run_sync(context: AppContext, options: SyncOptions, stopped: watch::Receiver<bool>) {
+    let scheduler = Scheduler::new(
+        context.adapters.connections.clone(),
+        context.adapters.queue.clone(),
+        options.lease_ttl,
+    );
+    let mut runner = QueueRunner::new(
+        SyncWorker::new(context.clone(), options),
+        context.adapters.queue.clone(),
+    );
+    runner.job_time = Some(JOB_TIME);
+
+    let mut stop_scheduler = stopped.clone();
+    let scheduler_loop = async move {
+        let mut schedule = tokio::time::interval(SCHEDULER_PERIOD);
+        loop {
+            tokio::select! {
+                _ = stop_scheduler.changed() => return,
+                _ = schedule.tick() => {
+                    if let Err(err) = scheduler.tick(timestamp::now()).await {
+                        tracing::warn!(error = %err, "scheduler tick failed");
+                    }
+                }
+            }
+        }
+    };
+    let mut stop_worker = stopped;
+    let worker_loop = async move {
+        loop {
+            tokio::select! {
+                _ = stop_worker.changed() => return,
+                drained = runner.drain(WORKER_POLL) => {
+                    if let Err(err) = drained {
+                        tracing::warn!(error = %err, "sync worker could not read the queue");
+                        tokio::time::sleep(WORKER_POLL).await;
+                    }
+                }
+            }
+        }
+    };
+    tokio::join!(scheduler_loop, worker_loop);
 }
 
 /// Every function's routes on one router, as API Gateway routes them to the Lambdas.
