@@ -1,0 +1,213 @@
+//! The local stack end to end: it starts on free loopback ports, a workspace connects through the
+//! real connect flow (the emulator's consent page), the first sync fills the records API, and a
+//! restart on the same data folder keeps the API key, the connection and the records.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use relay_local::{LocalConfig, NotionTarget, RunningStack};
+use serde_json::Value;
+
+fn config(data_dir: &std::path::Path) -> LocalConfig {
+    let env: HashMap<String, String> = [
+        ("RELAY_BACKEND", "embedded"),
+        ("NOTION_REQUESTS_PER_SECOND", "200"),
+        ("NOTION_BURST", "20"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    LocalConfig {
+        port: 0,
+        data_dir: data_dir.to_path_buf(),
+        notion: NotionTarget::Emulator {
+            port: 0,
+            seed: 3,
+            pages: 20,
+        },
+        extra_return_urls: Vec::new(),
+        env,
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Connects a workspace the way a person does: session, consent page, approve everything.
+async fn connect(stack: &RunningStack) -> String {
+    let http = http();
+    let session: Value = http
+        .post(format!("{}/connect/sessions", stack.url))
+        .bearer_auth(stack.api_key.expose())
+        .json(&serde_json::json!({"end_user": {"id": "user-1"}, "return_url": stack.demo_url()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let connect_url = session["connect_url"].as_str().unwrap();
+    let authorize = location(&http.get(connect_url).send().await.unwrap());
+    let emulator = stack.emulator.as_ref().unwrap();
+    let consent = http
+        .get(&authorize)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        consent.contains("Allow access"),
+        "the consent page lists what to share"
+    );
+
+    let query: HashMap<String, String> = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let mut form: Vec<(String, String)> = ["client_id", "redirect_uri", "state"]
+        .iter()
+        .map(|k| ((*k).to_owned(), query[*k].clone()))
+        .collect();
+    for id in emulator.emulator.top_level_ids() {
+        form.push(("share".to_owned(), id));
+    }
+    form.push(("decision".to_owned(), "approve".to_owned()));
+    let approved = http
+        .post(format!("{}/v1/oauth/authorize", emulator.base_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&form)
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let callback = location(&approved);
+    let back = location(&http.get(&callback).send().await.unwrap());
+    assert!(back.starts_with(&stack.demo_url()), "{back}");
+    let back = url::Url::parse(&back).unwrap();
+    let pairs: HashMap<String, String> = back.query_pairs().into_owned().collect();
+    assert_eq!(pairs.get("status").map(String::as_str), Some("connected"));
+    pairs["connection_id"].clone()
+}
+
+async fn page_records(stack: &RunningStack, connection_id: &str) -> Vec<Value> {
+    let mut records = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!(
+            "{}/connections/{connection_id}/records?model=page&limit=1000",
+            stack.url
+        );
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = http()
+            .get(url)
+            .bearer_auth(stack.api_key.expose())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        records.extend(page["records"].as_array().unwrap().iter().cloned());
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if page["has_more"] != Value::Bool(true) {
+            return records;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_sync_and_restart_keep_everything() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let stack = relay_local::start(config(data_dir.path())).await.unwrap();
+    let connection_id = connect(&stack).await;
+
+    // The initial sync runs in the background worker: wait for it to finish.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status: Value = http()
+            .get(format!("{}/connections/{connection_id}/sync", stack.url))
+            .bearer_auth(stack.api_key.expose())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["completed_runs"].as_u64().unwrap_or(0) >= 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the first sync did not finish: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let synced = page_records(&stack, &connection_id).await;
+    let live_pages = stack
+        .emulator
+        .as_ref()
+        .unwrap()
+        .emulator
+        .page_ids()
+        .into_iter()
+        .filter(|id| {
+            let page = stack
+                .emulator
+                .as_ref()
+                .unwrap()
+                .emulator
+                .page_json(id)
+                .unwrap();
+            page["in_trash"] != Value::Bool(true)
+                && page["parent"]["type"] != Value::String("data_source_id".into())
+        })
+        .count();
+    let live_synced = synced
+        .iter()
+        .filter(|r| r["metadata"]["deleted_at"].is_null())
+        .count();
+    assert_eq!(
+        live_synced, live_pages,
+        "every shared page is in the records API"
+    );
+
+    let api_key = stack.api_key.expose().to_owned();
+    stack.shutdown().await;
+
+    // Same data folder: same key, same connection, same records.
+    let again = relay_local::start(config(data_dir.path())).await.unwrap();
+    assert_eq!(again.api_key.expose(), api_key);
+    let connection: Value = http()
+        .get(format!("{}/connections/{connection_id}", again.url))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(connection["id"], Value::String(connection_id.clone()));
+    assert_eq!(
+        page_records(&again, &connection_id).await.len(),
+        synced.len()
+    );
+    again.shutdown().await;
+}
