@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::checkpoint::{ActiveRun, Phase, RowWindow, RunKind, SyncCheckpoint};
 use super::engine::{
-    MAX_LISTING_RESTARTS, Pause, StepError, SyncEngine, active, book, is_expired_cursor,
+    Ctx, MAX_LISTING_RESTARTS, Pause, StepError, SyncEngine, active, book, is_expired_cursor,
 };
 use super::notion_time::{self, normalize_id};
 use super::process::Change;
@@ -58,6 +58,57 @@ fn restart_listing(run: &mut ActiveRun, what: &str) -> Result<(), StepError> {
         format!("the {what} cursor expired; the listing restarted from the top"),
     );
     Ok(())
+}
+
+/// One page of search results, newest first, cut at `stop` (the previous high-water mark minus
+/// the overlap), shared by discovery and the trash phase.
+struct SearchWindow {
+    results: Vec<SearchResult>,
+    next: Option<String>,
+    /// The listing is exhausted or went past `stop`.
+    reached_end: bool,
+}
+
+/// Reads the page at the run's search cursor. `None` when the cursor had expired and the listing
+/// was restarted (the caller saves the checkpoint and is called again).
+async fn search_window(
+    ctx: &Ctx,
+    run: &mut ActiveRun,
+    in_trash: bool,
+    stop: Option<time::OffsetDateTime>,
+    what: &str,
+) -> Result<Option<SearchWindow>, StepError> {
+    let cursor = run.search_cursor.clone();
+    let list = match ctx
+        .client
+        .search_page(&search_request(cursor.clone(), in_trash))
+        .await
+    {
+        Ok(list) => list,
+        Err(error) if cursor.is_some() && is_expired_cursor(&error) => {
+            restart_listing(run, what)?;
+            return Ok(None);
+        }
+        Err(error) => return Err(StepError::from_notion(error)),
+    };
+    let next = list.next_page_cursor().map(str::to_owned);
+    let mut reached_end = next.is_none();
+    let mut results = Vec::with_capacity(list.results.len());
+    for result in list.results {
+        let edited = notion_time::parse(result.last_edited_time());
+        if let (Some(stop), Some(edited)) = (stop, edited)
+            && edited < stop
+        {
+            reached_end = true;
+            break;
+        }
+        results.push(result);
+    }
+    Ok(Some(SearchWindow {
+        results,
+        next,
+        reached_end,
+    }))
 }
 
 fn search_request(cursor: Option<String>, in_trash: bool) -> SearchRequest {
@@ -158,31 +209,18 @@ impl SyncEngine {
             saver,
         } = self;
         let run = active!(checkpoint);
-        let cursor = run.search_cursor.clone();
-        let list = match ctx
-            .client
-            .search_page(&search_request(cursor.clone(), false))
-            .await
-        {
-            Ok(list) => list,
-            Err(error) if cursor.is_some() && is_expired_cursor(&error) => {
-                return restart_listing(run, "search");
-            }
-            Err(error) => return Err(StepError::from_notion(error)),
+        let stop = run.stop_before;
+        let Some(SearchWindow {
+            results,
+            next,
+            reached_end,
+        }) = search_window(ctx, run, false, stop, "search").await?
+        else {
+            return Ok(());
         };
-        let next = list.next_page_cursor().map(str::to_owned);
-        let mut reached_end = next.is_none();
-        let mut results = Vec::with_capacity(list.results.len());
-        for result in list.results {
+        for result in &results {
             let edited = notion_time::parse(result.last_edited_time());
-            if let (Some(stop), Some(edited)) = (run.stop_before, edited)
-                && edited < stop
-            {
-                reached_end = true;
-                break;
-            }
             run.run_high_water_mark = notion_time::max(run.run_high_water_mark, edited);
-            results.push(result);
         }
         let complete = run.kind.is_complete();
         let mut results = results.into_iter().peekable();
@@ -270,30 +308,17 @@ impl SyncEngine {
             .high_water_mark
             .map(|mark| notion_time::minus(mark, ctx.options.overlap));
         let run = active!(checkpoint);
-        let cursor = run.search_cursor.clone();
-        let list = match ctx
-            .client
-            .search_page(&search_request(cursor.clone(), true))
-            .await
-        {
-            Ok(list) => list,
-            Err(error) if cursor.is_some() && is_expired_cursor(&error) => {
-                return restart_listing(run, "trash search");
-            }
-            Err(error) => return Err(StepError::from_notion(error)),
+        let Some(SearchWindow {
+            results,
+            next,
+            reached_end,
+        }) = search_window(ctx, run, true, stop, "trash search").await?
+        else {
+            return Ok(());
         };
-        let next = list.next_page_cursor().map(str::to_owned);
-        let mut reached_end = next.is_none();
         let mut pages = Vec::new();
         let mut sources = Vec::new();
-        for result in list.results {
-            let edited = notion_time::parse(result.last_edited_time());
-            if let (Some(stop), Some(edited)) = (stop, edited)
-                && edited < stop
-            {
-                reached_end = true;
-                break;
-            }
+        for result in results {
             match result {
                 SearchResult::Page(page) if page.in_trash => pages.push(*page),
                 SearchResult::DataSource(source) if source.in_trash == Some(true) => {
