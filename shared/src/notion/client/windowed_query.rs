@@ -85,8 +85,10 @@ impl Window {
     }
 }
 
-/// ANDs the window condition into the caller's filter. A caller's top-level `and` is extended
-/// rather than nested, since Notion allows only two levels of compound filters.
+/// ANDs the window condition into the caller's filter without deepening it, since Notion allows
+/// only two levels of compound filters: a top-level `and` is extended; a top-level `or` is
+/// distributed (`(a or (b and c)) and w` becomes `(a and w) or (b and c and w)`), so a filter that
+/// was valid stays valid.
 fn combine(base: Option<&Value>, start: Option<&str>) -> Option<Value> {
     let condition = start
         .map(|start| json!({"timestamp": "created_time", "created_time": {"on_or_after": start}}));
@@ -94,22 +96,62 @@ fn combine(base: Option<&Value>, start: Option<&str>) -> Option<Value> {
         (None, None) => None,
         (Some(base), None) => Some(base.clone()),
         (None, Some(condition)) => Some(condition),
-        (Some(base), Some(condition)) => {
-            let lone_and = base
-                .as_object()
-                .filter(|object| object.len() == 1)
-                .and_then(|object| object.get("and"))
-                .and_then(Value::as_array);
-            match lone_and {
-                Some(items) => {
-                    let mut items = items.clone();
-                    items.push(condition);
-                    Some(json!({ "and": items }))
+        (Some(base), Some(condition)) => Some(match lone_compound(base, "or") {
+            Some(alternatives) => {
+                let mut distributed = Vec::with_capacity(alternatives.len());
+                for alternative in alternatives {
+                    distribute_into(alternative, &condition, &mut distributed);
                 }
-                None => Some(json!({ "and": [base, condition] })),
+                json!({ "or": distributed })
+            }
+            None => and_with(base, &condition),
+        }),
+    }
+}
+
+/// `alternative AND condition`, pushed as one or more alternatives of an `or` (a nested `or` is
+/// flattened into the outer one).
+fn distribute_into(alternative: &Value, condition: &Value, out: &mut Vec<Value>) {
+    match lone_compound(alternative, "or") {
+        Some(nested) => {
+            for alternative in nested {
+                distribute_into(alternative, condition, out);
             }
         }
+        None => out.push(and_with(alternative, condition)),
     }
+}
+
+/// `filter AND condition`, extending a top-level `and` rather than nesting it.
+fn and_with(filter: &Value, condition: &Value) -> Value {
+    match lone_compound(filter, "and") {
+        Some(items) => {
+            let mut items = items.clone();
+            items.push(condition.clone());
+            json!({ "and": items })
+        }
+        None => json!({ "and": [filter, condition] }),
+    }
+}
+
+/// The items of a filter that is exactly `{ "<operator>": [...] }`.
+fn lone_compound<'a>(filter: &'a Value, operator: &str) -> Option<&'a Vec<Value>> {
+    filter
+        .as_object()
+        .filter(|object| object.len() == 1)
+        .and_then(|object| object.get(operator))
+        .and_then(Value::as_array)
+}
+
+/// Nesting depth of compound filters (`and`/`or`): a property condition is 0.
+#[cfg(test)]
+fn compound_depth(filter: &Value) -> usize {
+    ["and", "or"]
+        .iter()
+        .filter_map(|operator| lone_compound(filter, operator))
+        .map(|items| 1 + items.iter().map(compound_depth).max().unwrap_or(0))
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -151,6 +193,37 @@ mod tests {
         window.admit("a", "2026-01-01T10:00:00.000Z");
         window.restart().unwrap();
         assert_eq!(window.filter(), Some(condition));
+    }
+
+    #[test]
+    fn or_filters_are_distributed_so_they_stay_two_levels_deep() {
+        let done = json!({"property": "Done", "checkbox": {"equals": true}});
+        let a = json!({"property": "A", "checkbox": {"equals": true}});
+        let b = json!({"property": "B", "number": {"greater_than": 1}});
+        let or_of_and = json!({"or": [done.clone(), {"and": [a.clone(), b.clone()]}]});
+        assert_eq!(compound_depth(&or_of_and), 2);
+        let mut window = Window::new(Some(or_of_and));
+        window.admit("x", "2026-01-01T10:00:00.000Z");
+        window.restart().unwrap();
+        let condition = json!({"timestamp": "created_time", "created_time": {"on_or_after": "2026-01-01T10:00:00.000Z"}});
+        let combined = window.filter().unwrap();
+        assert_eq!(
+            combined,
+            json!({"or": [
+                {"and": [done.clone(), condition.clone()]},
+                {"and": [a.clone(), b.clone(), condition.clone()]},
+            ]})
+        );
+        assert_eq!(compound_depth(&combined), 2);
+
+        // A nested `or` is flattened into the outer one.
+        let nested = json!({"or": [{"or": [a.clone(), b.clone()]}, done.clone()]});
+        let mut window = Window::new(Some(nested));
+        window.admit("x", "2026-01-01T10:00:00.000Z");
+        window.restart().unwrap();
+        let combined = window.filter().unwrap();
+        assert_eq!(combined["or"].as_array().unwrap().len(), 3);
+        assert_eq!(compound_depth(&combined), 2);
     }
 
     #[test]
