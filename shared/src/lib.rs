@@ -12,8 +12,10 @@
 //! - [`markdown`]: Markdown to Notion blocks and back, and the request plan that writes them.
 //! - [`connect`]: connect sessions, the OAuth flow, connection management and the token lifecycle.
 //! - [`sync`]: the sync engine, worker and scheduler.
+//! - [`webhooks`]: Notion webhook ingestion and signed webhooks to the app.
 //! - [`routes`]: the HTTP routers of the oauth and api functions (thin translation to [`connect`]).
 
+pub mod actions;
 pub mod adapters;
 pub mod app;
 pub mod config;
@@ -21,9 +23,12 @@ pub mod connect;
 pub mod domain;
 pub mod http;
 pub mod markdown;
+pub mod mcp;
 pub mod notion;
 pub mod ports;
 pub mod routes;
 pub mod secret;
 pub mod sync;
 pub mod telemetry;
+pub mod webhooks;
+pub mod write;

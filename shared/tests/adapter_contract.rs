@@ -64,6 +64,8 @@ contract_tests!(
     leases_are_exclusive_and_expire,
     checkpoints_and_runs,
     secrets_are_cached_and_refreshed_on_demand,
+    connections_are_listed_by_workspace,
+    dead_letters_are_listed_in_order_and_deleted,
 );
 
 const ACCESS: &str = "secret_access_TOKEN_d8f7a6c5";
@@ -1546,4 +1548,79 @@ async fn secrets_are_cached_and_refreshed_on_demand(h: Harness) {
         .unwrap();
     secrets.invalidate(&name);
     assert_eq!(secrets.get(&name).await.unwrap().expose(), "token-v3");
+}
+
+async fn connections_are_listed_by_workspace(h: Harness) {
+    let store = &h.adapters.connections;
+    let a = store
+        .create(&new_connection(&h, "user-1", "ws-shared").await)
+        .await
+        .unwrap();
+    let b = store
+        .create(&new_connection(&h, "user-2", "ws-shared").await)
+        .await
+        .unwrap();
+    let other = store
+        .create(&new_connection(&h, "user-1", "ws-other").await)
+        .await
+        .unwrap();
+    let ids = |connections: Vec<Connection>| -> HashSet<ConnectionId> {
+        connections.into_iter().map(|c| c.id).collect()
+    };
+    assert_eq!(
+        ids(store.list_by_workspace("ws-shared").await.unwrap()),
+        HashSet::from([a.id, b.id])
+    );
+    assert_eq!(
+        ids(store.list_by_workspace("ws-other").await.unwrap()),
+        HashSet::from([other.id])
+    );
+    assert!(store.list_by_workspace("ws-none").await.unwrap().is_empty());
+    // Status changes keep the connection listed (routing filters on status); deletes remove it.
+    let mut changed = store.get(&b.id).await.unwrap().unwrap();
+    changed.status = ConnectionStatus::NeedsReauth;
+    store.put(&changed).await.unwrap();
+    let listed = store.list_by_workspace("ws-shared").await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .any(|c| c.id == b.id && c.status == ConnectionStatus::NeedsReauth)
+    );
+    store.delete(&a.id).await.unwrap();
+    assert_eq!(
+        ids(store.list_by_workspace("ws-shared").await.unwrap()),
+        HashSet::from([b.id])
+    );
+}
+
+async fn dead_letters_are_listed_in_order_and_deleted(h: Harness) {
+    use relay_shared::ports::DeadLetter;
+    let store = &h.adapters.dead_letters;
+    let letter = |n: u32| DeadLetter {
+        id: format!("{:013}-{n:016x}", 1_700_000_000_000u64 + u64::from(n)),
+        url: "https://app.example/hooks".into(),
+        event: json!({"id": format!("evt_{n}"), "type": "sync.finished", "data": {}}),
+        attempts: 5,
+        last_error: "HTTP 500".into(),
+        created_at: datetime!(2026-01-01 00:00 UTC),
+    };
+    for n in [3, 1, 2] {
+        store.put(&letter(n)).await.unwrap();
+    }
+    let all = store.list(None, 10).await.unwrap();
+    assert_eq!(all, vec![letter(1), letter(2), letter(3)]);
+    let first = store.list(None, 2).await.unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = store.list(Some(&first[1].id), 2).await.unwrap();
+    assert_eq!(rest, vec![letter(3)]);
+    assert_eq!(store.get(&letter(2).id).await.unwrap(), Some(letter(2)));
+    let mut updated = letter(2);
+    updated.attempts = 10;
+    store.put(&updated).await.unwrap();
+    assert_eq!(store.get(&updated.id).await.unwrap().unwrap().attempts, 10);
+    store.delete(&letter(2).id).await.unwrap();
+    store.delete(&letter(2).id).await.unwrap();
+    assert!(store.get(&letter(2).id).await.unwrap().is_none());
+    assert_eq!(store.list(None, 10).await.unwrap().len(), 2);
 }

@@ -1,10 +1,13 @@
-//! The webhooks Lambda: Notion webhook ingestion (verify, dedupe, enqueue).
+//! The webhooks Lambda: Notion webhook ingestion (handshake, verify, dedupe, route, enqueue).
 //!
 //! Thin entry point: wiring only; the logic lives in `relay-shared`.
+
+use relay_shared::app::AppContext;
+use relay_shared::routes::webhooks_router;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     relay_shared::telemetry::init();
-    let router = relay_shared::http::not_ready_router("webhook ingestion");
-    lambda_http::run(router).await
+    let ctx = AppContext::from_env().await?;
+    lambda_http::run(webhooks_router(ctx)).await
 }

@@ -5,6 +5,8 @@
 //! `AWS_ENDPOINT_URL` or credentials are set), and the Notion emulator with a generated workspace,
 //! unless `NOTION_CLIENT_ID` and `NOTION_CLIENT_SECRET` point it at real Notion.
 
+pub mod demo;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,9 @@ use url::Url;
 pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_EMULATOR_PORT: u16 = 8081;
 const EMULATOR_STATE_FILE: &str = "notion-emulator.json";
+/// The emulator's grants and tokens: without them a restarted emulator would not know the
+/// tokens the stored connections hold. Secrets: written owner-readable only.
+const EMULATOR_AUTH_FILE: &str = "notion-emulator-auth.json";
 
 #[derive(Debug, Error)]
 pub enum LocalError {
@@ -200,6 +205,13 @@ impl RunningStack {
         if let Err(err) = saved {
             tracing::warn!(path = %path.display(), error = %err, "could not save the emulator workspace");
         }
+        let path = self.data_dir.join(EMULATOR_AUTH_FILE);
+        let saved = serde_json::to_vec(&emulator.emulator.auth_json())
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| write_private(&path, &bytes));
+        if let Err(err) = saved {
+            tracing::warn!(path = %path.display(), error = %err, "could not save the emulator's tokens");
+        }
     }
 }
 
@@ -278,7 +290,7 @@ pub async fn start(config: LocalConfig) -> Result<RunningStack, LocalError> {
         notion: NotionConfig::from_vars(&env)?,
     };
     let context = AppContext::new(adapters, settings)?;
-    let router = gateway(context.clone());
+    let router = gateway(context.clone()).merge(demo::router(context.clone(), url.clone()));
 
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -366,6 +378,9 @@ async fn run_sync(context: AppContext, options: SyncOptions, stopped: watch::Rec
 pub fn gateway(context: AppContext) -> Router {
     Router::new()
         .merge(relay_shared::routes::oauth_router(context.clone()))
+        .merge(relay_shared::routes::pages_router(context.clone()))
+        .merge(relay_shared::routes::webhooks_router(context.clone()))
+        .merge(relay_shared::routes::mcp::router(context.clone()))
         .merge(relay_shared::routes::api_router(context))
 }
 
@@ -416,9 +431,33 @@ async fn start_emulator(
     } else {
         Emulator::new(config)
     };
+    let saved_auth = data_dir.join(EMULATOR_AUTH_FILE);
+    if saved_auth.exists() {
+        let state_error = |reason: String| LocalError::EmulatorState {
+            path: saved_auth.clone(),
+            reason,
+        };
+        let text =
+            std::fs::read_to_string(&saved_auth).map_err(|err| state_error(err.to_string()))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|err| state_error(err.to_string()))?;
+        emulator
+            .restore_auth(&doc)
+            .map_err(|err| state_error(err.to_string()))?;
+    }
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     emulator
         .serve(addr)
         .await
         .map_err(|source| LocalError::Bind { addr, source })
+}
+
+/// Writes a file only its owner can read (it holds tokens).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }

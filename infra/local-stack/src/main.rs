@@ -27,7 +27,12 @@ async fn main() -> ExitCode {
         Some(emulator) => println!("  Notion emulator:  {}", emulator.base_url),
         None => println!("  Notion:           real Notion (NOTION_CLIENT_ID is set)"),
     }
-    println!("Open the demo page to connect a workspace. Ctrl-C stops.");
+    println!(
+        "Next: open the demo page, press \"Connect Notion\", pick the pages to share, watch the"
+    );
+    println!(
+        "first sync fill the page list, read a page and create one. Ctrl-C stops; data is kept."
+    );
 
     if let Err(err) = tokio::signal::ctrl_c().await {
         eprintln!("notion relay: waiting for Ctrl-C failed: {err}");

@@ -1,6 +1,7 @@
 //! The local stack end to end: it starts on free loopback ports, a workspace connects through the
 //! real connect flow (the emulator's consent page), the first sync fills the records API, and a
-//! restart on the same data folder keeps the API key, the connection and the records.
+//! restart on the same data folder keeps the API key, the connection, the records and the
+//! emulator's tokens (a sync of the old connection still succeeds).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -133,13 +134,8 @@ async fn page_records(stack: &RunningStack, connection_id: &str) -> Vec<Value> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connect_sync_and_restart_keep_everything() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let stack = relay_local::start(config(data_dir.path())).await.unwrap();
-    let connection_id = connect(&stack).await;
-
-    // The initial sync runs in the background worker: wait for it to finish.
+/// Waits until `runs` sync runs of the connection have completed; returns the sync status.
+async fn wait_for_runs(stack: &RunningStack, connection_id: &str, runs: u64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let status: Value = http()
@@ -151,15 +147,30 @@ async fn connect_sync_and_restart_keep_everything() {
             .json()
             .await
             .unwrap();
-        if status["completed_runs"].as_u64().unwrap_or(0) >= 1 {
-            break;
+        if status["completed_runs"].as_u64().unwrap_or(0) >= runs && status["current_run"].is_null()
+        {
+            return status;
         }
+        assert_ne!(
+            status["connection_status"], "needs_reauth",
+            "the connection lost its tokens: {status}"
+        );
         assert!(
             Instant::now() < deadline,
-            "the first sync did not finish: {status}"
+            "sync run {runs} did not finish: {status}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_sync_and_restart_keep_everything() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let stack = relay_local::start(config(data_dir.path())).await.unwrap();
+    let connection_id = connect(&stack).await;
+
+    // The initial sync runs in the background worker: wait for it to finish.
+    wait_for_runs(&stack, &connection_id, 1).await;
     let synced = page_records(&stack, &connection_id).await;
     let live_pages = stack
         .emulator
@@ -209,5 +220,36 @@ async fn connect_sync_and_restart_keep_everything() {
         page_records(&again, &connection_id).await.len(),
         synced.len()
     );
+
+    // The restarted emulator still knows the connection's tokens and what it shared: a sync of
+    // the old connection succeeds and picks up an edit.
+    let emulator = &again.emulator.as_ref().unwrap().emulator;
+    let edited = synced
+        .iter()
+        .find(|r| r["metadata"]["deleted_at"].is_null())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    emulator.advance_clock(2);
+    emulator.edit_page_title(&edited, "Renamed after a restart");
+    let trigger = http()
+        .post(format!("{}/connections/{connection_id}/sync", again.url))
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trigger.status().as_u16(), 202);
+    let status = wait_for_runs(&again, &connection_id, 2).await;
+    assert_eq!(status["connection_status"], "active", "{status}");
+    assert_eq!(status["runs"][0]["status"], "succeeded", "{status}");
+    let renamed = page_records(&again, &connection_id)
+        .await
+        .into_iter()
+        .any(|r| {
+            r["id"] == Value::String(edited.clone())
+                && r["data"]["title"] == "Renamed after a restart"
+        });
+    assert!(renamed, "the sync after the restart read the edit");
     again.shutdown().await;
 }

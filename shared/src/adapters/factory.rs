@@ -13,18 +13,18 @@ use std::time::Duration;
 use thiserror::Error;
 
 use super::aws::{
-    AwsClients, AwsResources, DynamoConnectionStore, DynamoEphemeralStore, DynamoRecordStore,
-    DynamoSyncStateStore, KmsKeyVault, SecretsManagerSecrets, SqsJobQueue,
+    AwsClients, AwsResources, DynamoConnectionStore, DynamoDeadLetterStore, DynamoEphemeralStore,
+    DynamoRecordStore, DynamoSyncStateStore, KmsKeyVault, SecretsManagerSecrets, SqsJobQueue,
 };
 use super::embedded::{
-    EmbeddedConnectionStore, EmbeddedDb, EmbeddedEphemeralStore, EmbeddedRecordStore,
-    EmbeddedSyncStateStore, FileSecrets, InProcessJobQueue, LocalKeyVault,
+    EmbeddedConnectionStore, EmbeddedDb, EmbeddedDeadLetterStore, EmbeddedEphemeralStore,
+    EmbeddedRecordStore, EmbeddedSyncStateStore, FileSecrets, InProcessJobQueue, LocalKeyVault,
 };
 use super::secret_cache::DEFAULT_SECRET_TTL;
 use crate::domain::TokenVault;
 use crate::ports::{
-    ConnectionStore, EphemeralStore, JobQueue, KeyVault, KeyVaultError, QueueError, RecordStore,
-    SecretsProvider, StoreError, SyncStateStore,
+    ConnectionStore, DeadLetterStore, EphemeralStore, JobQueue, KeyVault, KeyVaultError,
+    QueueError, RecordStore, SecretsProvider, StoreError, SyncStateStore,
 };
 
 pub const DEFAULT_DATA_DIR: &str = "./.relay";
@@ -139,6 +139,8 @@ pub struct Adapters {
     pub queue: Arc<dyn JobQueue>,
     pub keys: Arc<dyn KeyVault>,
     pub secrets: Arc<dyn SecretsProvider>,
+    /// App webhook deliveries that failed every attempt.
+    pub dead_letters: Arc<dyn DeadLetterStore>,
     /// Seals and opens OAuth tokens with `keys`.
     pub tokens: TokenVault,
 }
@@ -192,6 +194,7 @@ impl Adapters {
             connections: Arc::new(EmbeddedConnectionStore::new(db.clone())),
             records: Arc::new(EmbeddedRecordStore::new(db.clone())),
             sync_state: Arc::new(EmbeddedSyncStateStore::new(db.clone())),
+            dead_letters: Arc::new(EmbeddedDeadLetterStore::new(db.clone())),
             ephemeral: Arc::new(EmbeddedEphemeralStore::new(db)),
             queue: Arc::new(InProcessJobQueue::new(max_receives)),
             tokens: TokenVault::new(Arc::clone(&keys)),
@@ -231,6 +234,10 @@ impl Adapters {
             )),
             records: Arc::new(DynamoRecordStore::new(db.clone(), &resources.records_table)),
             sync_state: Arc::new(DynamoSyncStateStore::new(
+                db.clone(),
+                &resources.sync_state_table,
+            )),
+            dead_letters: Arc::new(DynamoDeadLetterStore::new(
                 db.clone(),
                 &resources.sync_state_table,
             )),

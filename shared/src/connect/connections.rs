@@ -210,7 +210,12 @@ impl ConnectService {
             connection.next_sync_at = None;
             connection.updated_at = timestamp::now();
             match store.put(&connection).await {
-                Ok(_) => return Ok(pair),
+                Ok(_) => {
+                    use crate::webhooks::outgoing::{AppEventKind, emit_connection_event};
+                    emit_connection_event(&self.ctx, AppEventKind::ConnectionDeleted, &connection)
+                        .await;
+                    return Ok(pair);
+                }
                 Err(StoreError::VersionConflict { .. }) => continue,
                 Err(StoreError::ConnectionNotFound { .. }) => {
                     return Err(ConnectError::ConnectionNotFound(*id));

@@ -256,6 +256,8 @@ impl ConnectService {
     /// Queues the initial (full) sync and moves the scheduled one later. If queueing fails the
     /// connection stays due now, so the scheduler picks it up instead: logged, not lost.
     async fn queue_initial_sync(&self, connection: &Connection) {
+        use crate::webhooks::outgoing::{AppEventKind, emit_connection_event};
+        emit_connection_event(&self.ctx, AppEventKind::ConnectionCreated, connection).await;
         let id = connection.id;
         let scope = format!("connect-v{}", connection.version);
         let job = match SyncJob::initial(id).to_outgoing(&scope) {

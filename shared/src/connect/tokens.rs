@@ -314,6 +314,13 @@ impl TokenManager {
             connection.updated_at = timestamp::now();
             match self.ctx.adapters.connections.put(&connection).await {
                 Ok(_) => {
+                    use crate::webhooks::outgoing::{AppEventKind, emit_connection_event};
+                    emit_connection_event(
+                        &self.ctx,
+                        AppEventKind::ConnectionNeedsReauth,
+                        &connection,
+                    )
+                    .await;
                     tracing::warn!(connection_id = %id, reason, "connection needs reauthorization");
                     return Ok(true);
                 }

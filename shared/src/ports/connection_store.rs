@@ -53,6 +53,10 @@ pub trait ConnectionStore: Send + Sync {
         workspace_id: &str,
     ) -> Result<Option<Connection>, StoreError>;
 
+    /// Every connection to `workspace_id` (any end user, any status), for routing Notion
+    /// webhook events. May lag a just-finished write by a moment.
+    async fn list_by_workspace(&self, workspace_id: &str) -> Result<Vec<Connection>, StoreError>;
+
     /// Every connection, a page at a time (`after` = last id of the previous page).
     async fn list(
         &self,

@@ -2,6 +2,7 @@
 //! AWS (DynamoDB, SQS, KMS, Secrets Manager) and for one machine (redb, in-process, files).
 
 pub mod connection_store;
+pub mod dead_letter_store;
 pub mod ephemeral_store;
 pub mod error;
 pub mod job_queue;
@@ -11,6 +12,7 @@ pub mod secrets;
 pub mod sync_state_store;
 
 pub use connection_store::{ConnectionStore, DuePage};
+pub use dead_letter_store::{DeadLetter, DeadLetterStore};
 pub use ephemeral_store::{EphemeralItem, EphemeralNamespace, EphemeralStore};
 pub use error::StoreError;
 pub use job_queue::{JobQueue, QueueError};

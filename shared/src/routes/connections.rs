@@ -1,12 +1,13 @@
 //! Connection management for the app backend (API key): `GET /connections`,
-//! `GET /connections/{id}`, `DELETE /connections/{id}`.
+//! `GET /connections/{id}`, `DELETE /connections/{id}`. The two reads also accept a connect
+//! session token, limited to that session's end user ([`ConnectionAccess`]).
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 
-use super::{ApiKeyAuth, api_error};
+use super::{ApiKeyAuth, ConnectionAccess, api_error};
 use crate::connect::{ConnectService, ConnectionList, ConnectionView, ListQuery};
 use crate::domain::ConnectionId;
 use crate::http::ApiError;
@@ -19,23 +20,29 @@ pub fn router(connect: ConnectService) -> Router {
 }
 
 async fn list(
-    _auth: ApiKeyAuth,
+    access: ConnectionAccess,
     State(connect): State<ConnectService>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ConnectionList>, ApiError> {
-    let query = ListQuery::from_query(query.as_deref()).map_err(api_error)?;
+    let mut query = ListQuery::from_query(query.as_deref()).map_err(api_error)?;
+    query.end_user_id = access.scope_end_user(query.end_user_id.take())?;
     let list = connect.list_connections(&query).await.map_err(api_error)?;
     Ok(Json(list))
 }
 
 async fn read(
-    _auth: ApiKeyAuth,
+    access: ConnectionAccess,
     State(connect): State<ConnectService>,
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionView>, ApiError> {
     let id = parse_connection_id(&id)?;
     let view = connect.get_connection(&id).await.map_err(api_error)?;
-    Ok(Json(view))
+    match access.end_user() {
+        Some(end_user) if view.end_user.id != *end_user => Err(api_error(
+            crate::connect::ConnectError::ConnectionNotFound(id),
+        )),
+        _ => Ok(Json(view)),
+    }
 }
 
 async fn remove(

@@ -8,11 +8,15 @@
 //!
 //! The same routers run under `lambda_http::run` in Lambda and under `axum::serve` locally.
 
+pub mod actions;
 pub mod auth;
 pub mod connections;
+pub mod mcp;
 pub mod oauth;
+pub mod pages;
 pub mod records;
 pub mod sync;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -23,7 +27,8 @@ use crate::app::AppContext;
 use crate::connect::{ConnectError, ConnectOptions, ConnectService, CredentialsError};
 use crate::http::ApiError;
 
-pub use auth::ApiKeyAuth;
+pub use auth::{ApiKeyAuth, ConnectionAccess};
+pub use webhooks::{dead_letters_router, webhooks_router};
 
 /// The oauth function's routes with the default [`ConnectOptions`].
 pub fn oauth_router(ctx: AppContext) -> Router {
@@ -43,7 +48,14 @@ pub fn api_router(ctx: AppContext) -> Router {
     Router::new()
         .merge(connections::router(connect))
         .merge(records::router(ctx.clone()))
-        .merge(sync::router(ctx))
+        .merge(sync::router(ctx.clone()))
+        .merge(webhooks::dead_letters_router(ctx.clone()))
+        .merge(actions::router(ctx))
+}
+
+/// The create-page function's route: `POST /connections/{id}/pages`.
+pub fn pages_router(ctx: AppContext) -> Router {
+    pages::router(ctx)
 }
 
 impl FromRef<ConnectService> for AppContext {

@@ -1,4 +1,5 @@
-//! `GET /connections/{id}/records`: synced records in change-cursor order, for the app backend.
+//! `GET /connections/{id}/records`: synced records in change-cursor order, for the app backend
+//! (API key) or the end user's browser (its connect session token, see [`ConnectionAccess`]).
 //!
 //! Query: `model` (page | database | data_source | row, required: each model has its own change
 //! stream), `cursor` (a `next_cursor` from an earlier answer; omit to start from the beginning),
@@ -14,7 +15,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::ApiKeyAuth;
+use super::ConnectionAccess;
 use super::connections::parse_connection_id;
 use crate::app::AppContext;
 use crate::domain::{
@@ -197,25 +198,14 @@ pub(crate) fn store_error(error: StoreError) -> ApiError {
 }
 
 async fn list(
-    _auth: ApiKeyAuth,
+    access: ConnectionAccess,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<RecordsPage>, ApiError> {
     let id = parse_connection_id(&id)?;
     let request = RecordsQuery::parse(query.as_deref())?;
-    if ctx
-        .adapters
-        .connections
-        .get(&id)
-        .await
-        .map_err(store_error)?
-        .is_none()
-    {
-        return Err(ApiError::not_found(format!(
-            "connection {id} does not exist"
-        )));
-    }
+    access.connection(&ctx, &id).await?;
     let page = ctx
         .adapters
         .records

@@ -9,9 +9,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::ApiKeyAuth;
 use super::connections::parse_connection_id;
 use super::records::store_error;
+use super::{ApiKeyAuth, ConnectionAccess};
 use crate::app::AppContext;
 use crate::domain::{ConnectionStatus, SyncJob};
 use crate::http::ApiError;
@@ -27,11 +27,12 @@ pub fn router(ctx: AppContext) -> Router {
 }
 
 async fn status(
-    _auth: ApiKeyAuth,
+    access: ConnectionAccess,
     State(ctx): State<AppContext>,
     Path(id): Path<String>,
 ) -> Result<Json<SyncStatus>, ApiError> {
     let id = parse_connection_id(&id)?;
+    access.connection(&ctx, &id).await?;
     match sync_status(&ctx.adapters, &id, RUNS_SHOWN)
         .await
         .map_err(store_error)?

@@ -83,6 +83,10 @@ impl SyncWorker {
         body: &serde_json::Value,
         deadline: Deadline,
     ) -> Result<JobOutcome, WorkerError> {
+        if crate::webhooks::outgoing::is_delivery_job(body) {
+            crate::webhooks::outgoing::handle_delivery_job(&self.ctx, body).await?;
+            return Ok(JobOutcome::Done);
+        }
         let job: SyncJob = serde_json::from_value(body.clone())
             .map_err(|error| WorkerError::Malformed(error.to_string()))?;
         self.handle(&job, deadline).await
@@ -377,6 +381,13 @@ impl SyncWorker {
             }),
         );
         self.put_run(&record).await;
+        crate::webhooks::outgoing::emit_sync_finished(
+            &self.ctx,
+            id,
+            finished.run_id,
+            &finished.totals.counts,
+        )
+        .await;
         tracing::info!(
             connection_id = %id,
             run_id = %finished.run_id,
@@ -427,6 +438,13 @@ impl SyncWorker {
         target: Target,
     ) -> Result<JobOutcome, WorkerError> {
         let started = timestamp::now();
+        // Events arriving from now on queue a new job: this one may read too early for them.
+        crate::webhooks::pending::release_before_work(
+            self.ctx.adapters.ephemeral.as_ref(),
+            &id,
+            &target,
+        )
+        .await;
         let TargetedOutcome {
             totals,
             pause,

@@ -8,6 +8,8 @@ use crate::error::ApiError;
 use crate::ids::random_token;
 use crate::workspace::Workspace;
 
+mod persist;
+
 /// Tokens handed out for one connection. `Debug` redacts the tokens.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenGrant {

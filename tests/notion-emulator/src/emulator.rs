@@ -314,6 +314,19 @@ impl Emulator {
         self.auth().revoke(access_token);
     }
 
+    /// Grants, live tokens and sharing as JSON, for [`Emulator::restore_auth`] after a restart
+    /// (the local stack keeps it in its data folder). The document holds secrets.
+    pub fn auth_json(&self) -> Value {
+        self.auth().to_json()
+    }
+
+    /// Replaces every grant and token with those of an [`Emulator::auth_json`] document.
+    pub fn restore_auth(&self, doc: &Value) -> Result<(), serde_json::Error> {
+        let restored = AuthState::from_json(doc)?;
+        *self.auth() = restored;
+        Ok(())
+    }
+
     /// Toggles auto-approval of `GET /v1/oauth/authorize`.
     pub fn set_auto_approve(&self, on: bool) {
         self.inner.auto_approve.store(on, Ordering::SeqCst);

@@ -11,6 +11,9 @@ pub enum FaultKind {
     Hang(Duration),
     /// The `start_cursor` handed in is treated as expired (400 `validation_error`).
     ExpireCursor,
+    /// The request is applied, then answered with this status instead of its result (a write
+    /// that timed out at Notion's edge after it was applied).
+    StatusAfterApply(u16),
 }
 
 /// Applies to the next `count` API requests that match `path_prefix` and `method` (when set).
@@ -39,6 +42,16 @@ impl Fault {
         Fault {
             count,
             kind: FaultKind::Hang(duration),
+            path_prefix: None,
+            method: None,
+        }
+    }
+
+    /// The next `count` requests are applied but answered `status` (e.g. 504).
+    pub fn status_after_apply(status: u16, count: u32) -> Fault {
+        Fault {
+            count,
+            kind: FaultKind::StatusAfterApply(status),
             path_prefix: None,
             method: None,
         }
@@ -153,5 +166,17 @@ mod tests {
         assert!(q.take_cursor_expiry("GET", "/v1/users"));
         assert!(!q.take_cursor_expiry("GET", "/v1/users"));
         assert!(q.pending().is_empty());
+    }
+
+    #[test]
+    fn status_after_apply_is_a_request_fault() {
+        let mut q = FaultQueue::default();
+        q.push(Fault::status_after_apply(504, 1).on_method("PATCH"));
+        assert!(!q.take_cursor_expiry("PATCH", "/v1/blocks/x/children"));
+        assert_eq!(
+            q.take_request_fault("PATCH", "/v1/blocks/x/children"),
+            Some(FaultKind::StatusAfterApply(504))
+        );
+        assert_eq!(q.take_request_fault("PATCH", "/v1/blocks/x/children"), None);
     }
 }

@@ -9,7 +9,9 @@
 //!
 //! GSI `by_end_user` (`end_user_id`, `created_at`; ALL) lists an end user's connections. GSI
 //! `due_for_sync` (`due_shard`, `next_sync_at`; KEYS_ONLY) is sparse: only active, scheduled
-//! connections are in it, so the scheduler queries due work per shard without a scan.
+//! connections are in it, so the scheduler queries due work per shard without a scan. GSI
+//! `by_workspace` (`workspace_id`; KEYS_ONLY) routes Notion webhook events to a workspace's
+//! connections (each then read consistently from the table).
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -27,6 +29,7 @@ use crate::ports::{ConnectionStore, DuePage, StoreError};
 
 pub const BY_END_USER_INDEX: &str = "by_end_user";
 pub const DUE_FOR_SYNC_INDEX: &str = "due_for_sync";
+pub const BY_WORKSPACE_INDEX: &str = "by_workspace";
 
 const MAX_ATTEMPTS: u32 = 8;
 
@@ -286,6 +289,39 @@ impl ConnectionStore for DynamoConnectionStore {
                 _ => return Ok(found),
             }
         }
+    }
+
+    async fn list_by_workspace(&self, workspace_id: &str) -> Result<Vec<Connection>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_WORKSPACE_INDEX)
+                .key_condition_expression("workspace_id = :workspace")
+                .expression_attribute_values(":workspace", s(workspace_id))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in output.items() {
+                ids.push(ConnectionId::parse(get_s(item, "pk")?).map_err(StoreError::corrupt)?);
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        // The index is keys only: read each connection (few per workspace) consistently.
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(connection) = self.get(&id).await? {
+                found.push(connection);
+            }
+        }
+        Ok(found)
     }
 
     async fn find_by_end_user_and_workspace(

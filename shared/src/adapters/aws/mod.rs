@@ -4,6 +4,7 @@
 //! every table, index and queue, and `provision` creates them.
 
 pub mod connection_store;
+pub mod dead_letter_store;
 pub mod ephemeral_store;
 pub(crate) mod error;
 pub(crate) mod item;
@@ -16,6 +17,7 @@ pub mod secrets;
 pub mod sync_state_store;
 
 pub use connection_store::DynamoConnectionStore;
+pub use dead_letter_store::DynamoDeadLetterStore;
 pub use ephemeral_store::DynamoEphemeralStore;
 pub use job_queue::SqsJobQueue;
 pub use key_vault::KmsKeyVault;

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 use thiserror::Error;
 
-use super::connection_store::{BY_END_USER_INDEX, DUE_FOR_SYNC_INDEX};
+use super::connection_store::{BY_END_USER_INDEX, BY_WORKSPACE_INDEX, DUE_FOR_SYNC_INDEX};
 use super::record_store::{BY_CHANGE_ATTRIBUTES, BY_CHANGE_INDEX};
 use super::{AwsClients, AwsResources};
 use crate::ports::SecretName;
@@ -133,6 +133,7 @@ async fn create_tables(
         .attribute_definitions(attribute("created_at", N)?)
         .attribute_definitions(attribute("due_shard", N)?)
         .attribute_definitions(attribute("next_sync_at", N)?)
+        .attribute_definitions(attribute("workspace_id", S)?)
         .key_schema(key("pk", Hash)?)
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
@@ -151,8 +152,17 @@ async fn create_tables(
                 .projection(projection(ProjectionType::KeysOnly))
                 .build()
                 .map_err(|e| fail("index", e))?,
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(BY_WORKSPACE_INDEX)
+                .key_schema(key("workspace_id", Hash)?)
+                .projection(projection(ProjectionType::KeysOnly))
+                .build()
+                .map_err(|e| fail("index", e))?,
         );
     create_table(db, &resources.connections_table, connections, created).await?;
+    ensure_workspace_index(db, &resources.connections_table, created).await?;
 
     let records = db
         .create_table()
@@ -236,6 +246,52 @@ async fn create_table(
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     Err(fail(format!("table {name}"), "did not become active"))
+}
+
+/// Adds the `by_workspace` index to a connections table created before it existed.
+async fn ensure_workspace_index(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    created: &mut Vec<String>,
+) -> Result<(), ProvisionError> {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
+    let output = db
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|err| fail(format!("describe table {table}"), DisplayErrorContext(&err)))?;
+    let present = output
+        .table()
+        .map(|t| t.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .any(|index| index.index_name() == Some(BY_WORKSPACE_INDEX));
+    if present {
+        return Ok(());
+    }
+    let action = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(BY_WORKSPACE_INDEX)
+        .key_schema(key("workspace_id", KeyType::Hash)?)
+        .projection(projection(ProjectionType::KeysOnly))
+        .build()
+        .map_err(|e| fail("index", e))?;
+    db.update_table()
+        .table_name(table)
+        .attribute_definitions(attribute("workspace_id", ScalarAttributeType::S)?)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder().create(action).build(),
+        )
+        .send()
+        .await
+        .map_err(|err| {
+            fail(
+                format!("add index {BY_WORKSPACE_INDEX} to {table}"),
+                DisplayErrorContext(&err),
+            )
+        })?;
+    created.push(format!("index {BY_WORKSPACE_INDEX} on {table}"));
+    Ok(())
 }
 
 async fn enable_ttl(db: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), ProvisionError> {

@@ -7,8 +7,8 @@ use redb::{ReadableDatabase, ReadableTable, Table, WriteTransaction};
 use time::OffsetDateTime;
 
 use super::db::{
-    CONNECTION_OWNERS, CONNECTIONS, CONNECTIONS_BY_END_USER, CONNECTIONS_DUE, EmbeddedDb, decode,
-    encode,
+    CONNECTION_OWNERS, CONNECTIONS, CONNECTIONS_BY_END_USER, CONNECTIONS_BY_WORKSPACE,
+    CONNECTIONS_DUE, EmbeddedDb, decode, encode,
 };
 use crate::domain::connection::owner_claim_key;
 use crate::domain::timestamp::{from_millis, to_millis};
@@ -92,6 +92,8 @@ impl ConnectionStore for EmbeddedConnectionStore {
                         ),
                         (),
                     )?;
+                    txn.open_table(CONNECTIONS_BY_WORKSPACE)?
+                        .insert((created.workspace.id.as_str(), id.as_str()), ())?;
                 }
                 store(&txn, None, &created)?;
                 txn.commit()?;
@@ -180,6 +182,8 @@ impl ConnectionStore for EmbeddedConnectionStore {
                         to_millis(old.created_at),
                         id.as_str(),
                     ))?;
+                    txn.open_table(CONNECTIONS_BY_WORKSPACE)?
+                        .remove((old.workspace.id.as_str(), id.as_str()))?;
                     if let Some((shard, at)) = due_key(&old) {
                         txn.open_table(CONNECTIONS_DUE)?
                             .remove((shard, at, id.as_str()))?;
@@ -203,6 +207,29 @@ impl ConnectionStore for EmbeddedConnectionStore {
                     let (key, _) = entry?;
                     let (user, _, id) = key.value();
                     if user != end_user.as_str() {
+                        break;
+                    }
+                    if let Some(connection) = load(&connections, id)? {
+                        found.push(connection);
+                    }
+                }
+                Ok(found)
+            })
+            .await
+    }
+
+    async fn list_by_workspace(&self, workspace_id: &str) -> Result<Vec<Connection>, StoreError> {
+        let workspace_id = workspace_id.to_owned();
+        self.db
+            .run(move |db| {
+                let txn = db.begin_read()?;
+                let index = txn.open_table(CONNECTIONS_BY_WORKSPACE)?;
+                let connections = txn.open_table(CONNECTIONS)?;
+                let mut found = Vec::new();
+                for entry in index.range((workspace_id.as_str(), "")..)? {
+                    let (key, _) = entry?;
+                    let (workspace, id) = key.value();
+                    if workspace != workspace_id.as_str() {
                         break;
                     }
                     if let Some(connection) = load(&connections, id)? {
@@ -298,5 +325,64 @@ impl ConnectionStore for EmbeddedConnectionStore {
                 Ok(DuePage { due, next })
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::adapters::Adapters;
+    use crate::domain::{EndUser, TokenPair, Workspace, timestamp};
+    use crate::secret::SecretString;
+
+    /// A file written before the workspace index existed gets the index on open.
+    #[tokio::test]
+    async fn opening_an_older_file_fills_the_workspace_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = ConnectionId::random();
+        {
+            let adapters =
+                Adapters::embedded(dir.path(), HashMap::new(), 5, Duration::from_secs(60)).unwrap();
+            let pair = TokenPair {
+                access: SecretString::new("access"),
+                refresh: None,
+            };
+            let sealed = adapters.tokens.seal(&id, &pair).await.unwrap();
+            let connection = Connection::new(
+                id,
+                EndUser {
+                    id: EndUserId::parse("user-1").unwrap(),
+                    email: None,
+                    display_name: None,
+                    organization: None,
+                },
+                Workspace {
+                    id: "ws-old".into(),
+                    name: None,
+                    icon: None,
+                },
+                "bot".into(),
+                serde_json::json!({}),
+                sealed,
+                timestamp::now(),
+            );
+            adapters.connections.create(&connection).await.unwrap();
+        }
+        {
+            // Simulate the older file: no index entries.
+            let db = redb::Database::create(dir.path().join(super::super::db::DB_FILE)).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.delete_table(CONNECTIONS_BY_WORKSPACE).unwrap();
+            txn.commit().unwrap();
+        }
+        let store = EmbeddedConnectionStore::new(EmbeddedDb::open(dir.path()).unwrap());
+        let listed = store.list_by_workspace("ws-old").await.unwrap();
+        assert_eq!(
+            listed.into_iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![id]
+        );
     }
 }

@@ -17,6 +17,9 @@ pub(crate) const CONNECTION_OWNERS: TableDefinition<&str, &str> =
 /// (end user, created ms, connection id).
 pub(crate) const CONNECTIONS_BY_END_USER: TableDefinition<(&str, i64, &str), ()> =
     TableDefinition::new("connections_by_end_user");
+/// (workspace id, connection id): routes Notion webhook events to a workspace's connections.
+pub(crate) const CONNECTIONS_BY_WORKSPACE: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("connections_by_workspace");
 /// (shard, next sync ms, connection id): active connections with a next sync time.
 pub(crate) const CONNECTIONS_DUE: TableDefinition<(u16, i64, &str), ()> =
     TableDefinition::new("connections_due");
@@ -42,6 +45,10 @@ pub(crate) const EPHEMERAL: TableDefinition<&str, &[u8]> = TableDefinition::new(
 /// (expires ms, storage key): lets writes purge expired items cheaply.
 pub(crate) const EPHEMERAL_EXPIRY: TableDefinition<(i64, &str), ()> =
     TableDefinition::new("ephemeral_expiry");
+
+/// dead letter id -> dead letter JSON (undelivered app webhooks).
+pub(crate) const DEAD_LETTERS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("app_webhook_dead_letters");
 
 /// A shared handle on the database file. Cloning is cheap; all stores of one process share one.
 #[derive(Clone)]
@@ -70,6 +77,7 @@ impl EmbeddedDb {
             txn.open_table(CONNECTION_OWNERS)?;
             txn.open_table(CONNECTIONS_BY_END_USER)?;
             txn.open_table(CONNECTIONS_DUE)?;
+            backfill_workspace_index(&txn)?;
             txn.open_table(RECORDS)?;
             txn.open_table(RECORD_CHANGES)?;
             txn.open_table(RECORD_CURSORS)?;
@@ -78,6 +86,7 @@ impl EmbeddedDb {
             txn.open_table(RUNS)?;
             txn.open_table(EPHEMERAL)?;
             txn.open_table(EPHEMERAL_EXPIRY)?;
+            txn.open_table(DEAD_LETTERS)?;
         }
         txn.commit()?;
         Ok(Self {
@@ -101,6 +110,23 @@ impl EmbeddedDb {
             .await
             .map_err(|err| StoreError::Backend(format!("database task failed: {err}")))?
     }
+}
+
+/// Fills the workspace index from the connections when it is empty (a file created before the
+/// index existed); a no-op otherwise.
+fn backfill_workspace_index(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    use redb::ReadableTableMetadata;
+    let mut index = txn.open_table(CONNECTIONS_BY_WORKSPACE)?;
+    if !index.is_empty()? {
+        return Ok(());
+    }
+    let connections = txn.open_table(CONNECTIONS)?;
+    for entry in redb::ReadableTable::iter(&connections)? {
+        let (id, value) = entry?;
+        let connection: crate::domain::Connection = decode(value.value())?;
+        index.insert((connection.workspace.id.as_str(), id.value()), ())?;
+    }
+    Ok(())
 }
 
 /// Creates `dir` (and parents) if missing; a folder this creates is owner-only (0700), since it

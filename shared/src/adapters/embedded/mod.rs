@@ -5,6 +5,7 @@
 
 pub mod connection_store;
 pub mod db;
+pub mod dead_letter_store;
 pub mod ephemeral_store;
 pub mod job_queue;
 pub mod key_vault;
@@ -14,6 +15,7 @@ pub mod sync_state_store;
 
 pub use connection_store::EmbeddedConnectionStore;
 pub use db::EmbeddedDb;
+pub use dead_letter_store::EmbeddedDeadLetterStore;
 pub use ephemeral_store::EmbeddedEphemeralStore;
 pub use job_queue::InProcessJobQueue;
 pub use key_vault::LocalKeyVault;

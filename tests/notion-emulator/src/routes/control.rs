@@ -238,7 +238,8 @@ async fn trash(State(emu): State<Emulator>, Path(id): Path<String>, body: Bytes)
 }
 
 /// `{"count":1,"kind":"status","status":503}`, `{"kind":"hang","millis":2000}`,
-/// `{"kind":"expire_cursor"}`; optional `path_prefix`, `method`.
+/// `{"kind":"expire_cursor"}`, `{"kind":"status_after_apply","status":504}` (applied, then
+/// answered with the status); optional `path_prefix`, `method`.
 async fn add_fault(State(emu): State<Emulator>, body: Bytes) -> Response {
     let body = match body_json(&body) {
         Ok(b) => b,
@@ -253,7 +254,13 @@ async fn add_fault(State(emu): State<Emulator>, body: Bytes) -> Response {
             body["millis"].as_u64().unwrap_or(1_000),
         )),
         Some("expire_cursor") => FaultKind::ExpireCursor,
-        _ => return bad("kind must be status, hang or expire_cursor"),
+        Some("status_after_apply") => {
+            match body["status"].as_u64().and_then(|s| u16::try_from(s).ok()) {
+                Some(s) => FaultKind::StatusAfterApply(s),
+                None => return bad("status_after_apply fault needs `status`"),
+            }
+        }
+        _ => return bad("kind must be status, hang, expire_cursor or status_after_apply"),
     };
     emu.fail_next(Fault {
         count: body["count"]

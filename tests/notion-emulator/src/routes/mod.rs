@@ -157,9 +157,11 @@ async fn gatekeeper(
         }
     }
     let fault = emu.faults().take_request_fault(&method, &path);
+    let mut status_after_apply = None;
     match fault {
         Some(FaultKind::Status(status)) => return ApiError::from_status(status).into_response(),
         Some(FaultKind::Hang(duration)) => tokio::time::sleep(duration).await,
+        Some(FaultKind::StatusAfterApply(status)) => status_after_apply = Some(status),
         _ => {}
     }
     if matched.is_none() || path.starts_with("/v1/oauth/") {
@@ -175,7 +177,11 @@ async fn gatekeeper(
         return ApiError::rate_limited(retry_after).into_response();
     }
     req.extensions_mut().insert(caller);
-    next.run(req).await
+    let response = next.run(req).await;
+    match status_after_apply {
+        Some(status) => ApiError::from_status(status).into_response(),
+        None => response,
+    }
 }
 
 // ---------------------------------------------------------------------- helpers for handlers
