@@ -87,8 +87,23 @@ async fn style() -> Response {
     asset("text/css; charset=utf-8", DEMO_CSS)
 }
 
-/// A fresh connect session for the demo end user, returning to the demo page.
-async fn session(State(state): State<DemoState>) -> Result<Response, ApiError> {
+/// A fresh connect session for the demo end user, returning to the demo page. Only for pages
+/// loaded from a loopback host name: a DNS-rebinding page cannot obtain a token.
+async fn session(
+    State(state): State<DemoState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !is_loopback_host(host) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the demo session is only given to pages opened on 127.0.0.1 or localhost",
+        ));
+    }
     let body = json!({
         "end_user": {"id": DEMO_END_USER, "display_name": "Demo user"},
         "return_url": format!("{}/demo/", state.api_base),
@@ -116,4 +131,39 @@ async fn session(State(state): State<DemoState>) -> Result<Response, ApiError> {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// `127.0.0.1`, `localhost` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_hosts_get_a_session() {
+        for host in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "localhost",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example",
+            "evil.example:8080",
+            "127.0.0.1.evil.example:8080",
+            "localhost.evil:80",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }
