@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use axum::Router;
 use notion_emulator::{
-    Emulator, EmulatorConfig, GeneratedWorkspace, RunningEmulator, WorkspaceSource,
+    Emulator, EmulatorConfig, GeneratedWorkspace, RunningEmulator, WebhookTarget, WorkspaceSource,
 };
 use relay_shared::adapters::{AdapterConfig, Adapters, FactoryError};
 use relay_shared::app::{AppContext, AppError, Settings};
@@ -304,6 +304,10 @@ pub async fn start(config: LocalConfig) -> Result<RunningStack, LocalError> {
         }
     });
 
+    if let Some(running) = &emulator {
+        subscribe_to_emulator_webhooks(&running.emulator, &context, &url).await;
+    }
+
     let (stop_sync, stopped) = watch::channel(false);
     let sync_options = SyncOptions::from_env().map_err(LocalError::Sync)?;
     let sync = tokio::spawn(run_sync(context.clone(), sync_options, stopped));
@@ -382,6 +386,37 @@ pub fn gateway(context: AppContext) -> Router {
         .merge(relay_shared::routes::webhooks_router(context.clone()))
         .merge(relay_shared::routes::mcp::router(context.clone()))
         .merge(relay_shared::routes::api_router(context))
+}
+
+/// Points the emulator's webhooks at the local `POST /webhooks/notion`, as an operator does in
+/// Notion's integration settings, so edits reach the synced copy through targeted jobs without
+/// waiting for the schedule. The first run goes through the real verification handshake (the
+/// handler stores the token); later runs reuse the stored token, which the handler no longer lets a
+/// handshake replace once it has verified an event. Failures only cost freshness: logged, not fatal.
+async fn subscribe_to_emulator_webhooks(emulator: &Emulator, context: &AppContext, url: &str) {
+    let name = SecretName::webhook_verification_token();
+    let stored = match context.adapters.secrets.get(&name).await {
+        Ok(token) if !token.expose().is_empty() => Some(token),
+        Ok(_) | Err(SecretsError::NotFound(_)) => None,
+        Err(error) => {
+            tracing::warn!(error = %error, "cannot read the webhook verification token; emulator webhooks stay off");
+            return;
+        }
+    };
+    let token = stored
+        .clone()
+        .unwrap_or_else(relay_shared::connect::random::random_token);
+    emulator.set_webhook(Some(WebhookTarget {
+        url: format!("{url}/webhooks/notion"),
+        verification_token: token.expose().to_owned(),
+    }));
+    if stored.is_none() {
+        match emulator.send_webhook_verification().await {
+            Ok(200) => tracing::info!("emulator webhooks verified"),
+            Ok(status) => tracing::warn!(status, "the webhook handshake was refused"),
+            Err(error) => tracing::warn!(error = %error, "the webhook handshake failed"),
+        }
+    }
 }
 
 /// The app backend's API key: from the environment or the secrets store, else generated once and

@@ -253,3 +253,64 @@ async fn connect_sync_and_restart_keep_everything() {
     assert!(renamed, "the sync after the restart read the edit");
     again.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_edits_reach_the_records_api_through_webhooks() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let stack = relay_local::start(config(data_dir.path())).await.unwrap();
+    let connection_id = connect(&stack).await;
+    wait_for_runs(&stack, &connection_id, 1).await;
+    let edited = page_records(&stack, &connection_id)
+        .await
+        .into_iter()
+        .find(|r| r["metadata"]["deleted_at"].is_null())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // No sync is triggered and the connection is not due for minutes: only the webhook path
+    // (emulator -> POST /webhooks/notion -> targeted job -> worker) can bring the edit.
+    let emulator = &stack.emulator.as_ref().unwrap().emulator;
+    emulator.advance_clock(2);
+    emulator.edit_page_title(&edited, "Renamed in Notion");
+    let waited = std::time::Instant::now();
+    loop {
+        let renamed = page_records(&stack, &connection_id)
+            .await
+            .into_iter()
+            .any(|r| {
+                r["id"] == Value::String(edited.clone())
+                    && r["data"]["title"] == "Renamed in Notion"
+            });
+        if renamed {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the edit never arrived; deliveries: {:?}",
+            emulator.webhook_deliveries().len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status: Value = http()
+        .get(format!("{}/connections/{connection_id}/sync", stack.url))
+        .bearer_auth(stack.api_key.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let full_runs = status["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|run| run["kind"] != "targeted")
+        .count();
+    assert_eq!(
+        full_runs, 1,
+        "no scheduled or manual run brought it: {status}"
+    );
+    stack.shutdown().await;
+}
