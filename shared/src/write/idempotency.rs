@@ -25,9 +25,11 @@ use crate::ports::{EphemeralNamespace, EphemeralStore};
 
 /// How long a key's result is remembered.
 pub const RECORD_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-/// How long one request may hold a key before another may take over (a Lambda runs 15
-/// minutes at most).
-pub const LOCK_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a key stays locked after the holder's last sign of progress. Every saved step
+/// extends it, so a long run keeps its key, while one that died (a Lambda killed at its timeout)
+/// blocks retries for at most this long, not for a whole Lambda lifetime. Longer than one step
+/// can take (a Notion request with its retries).
+pub const LOCK_TTL: Duration = Duration::from_secs(2 * 60);
 /// Longest accepted key.
 pub const MAX_KEY_LEN: usize = 255;
 
@@ -156,7 +158,27 @@ impl IdempotencyKey {
                 RECORD_TTL,
             )
             .await?;
+        self.extend_lock().await;
         Ok(())
+    }
+
+    /// After progress: keeps this request's lock for another [`LOCK_TTL`]. A lock that expired
+    /// and was taken over is left to its new holder (which resumes from the record just saved).
+    async fn extend_lock(&self) {
+        let namespace = EphemeralNamespace::IDEMPOTENCY_KEY;
+        match self.store.get(namespace, &self.lock_key).await {
+            Ok(Some(item)) if item.value["holder"] == self.holder.as_str() => {
+                if let Err(error) = self
+                    .store
+                    .put(namespace, &self.lock_key, &item.value, LOCK_TTL)
+                    .await
+                {
+                    tracing::warn!(error = %error, "could not extend an idempotency lock");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "could not read an idempotency lock"),
+        }
     }
 
     pub async fn forget(&self) -> Result<(), WriteError> {
@@ -245,6 +267,60 @@ mod tests {
             r#"{"parent":{"data_source_id":"d"},"title":"T","properties":{"A":1,"Due":{"start":"2026-05-01","end":"2026-05-02"},"B":["y","x"]}}"#,
         );
         assert_ne!(body_hash(&first).unwrap(), body_hash(&swapped).unwrap());
+    }
+
+    #[tokio::test]
+    async fn progress_extends_the_holders_lock_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::adapters::embedded::EmbeddedDb::open(dir.path()).unwrap();
+        let store: Arc<dyn EphemeralStore> =
+            Arc::new(crate::adapters::embedded::EmbeddedEphemeralStore::new(db));
+        let connection = ConnectionId::random();
+        let holder = IdempotencyKey::new(store.clone(), &connection, "k");
+        let other = IdempotencyKey::new(store.clone(), &connection, "k");
+        let namespace = EphemeralNamespace::IDEMPOTENCY_KEY;
+        assert!(holder.lock().await.unwrap());
+        assert!(!other.lock().await.unwrap());
+
+        // Pretend the lock is about to expire, then save progress: the lock lives on.
+        let value = json!({"holder": holder.holder});
+        store
+            .put(namespace, &holder.lock_key, &value, Duration::from_secs(1))
+            .await
+            .unwrap();
+        let record = IdempotencyRecord {
+            body_hash: "h".into(),
+            state: RecordState::Done {
+                result: CreatedPage {
+                    id: "p".into(),
+                    url: None,
+                    blocks_written: 0,
+                    warnings: Vec::new(),
+                },
+            },
+        };
+        holder.save(&record).await.unwrap();
+        let lock = store
+            .get(namespace, &holder.lock_key)
+            .await
+            .unwrap()
+            .unwrap();
+        let left = lock.expires_at - time::OffsetDateTime::now_utc();
+        assert!(left > time::Duration::seconds(60), "extended: {left}");
+
+        // Another request's save never touches a lock it does not hold.
+        store
+            .put(namespace, &holder.lock_key, &value, Duration::from_secs(5))
+            .await
+            .unwrap();
+        other.save(&record).await.unwrap();
+        let lock = store
+            .get(namespace, &holder.lock_key)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(lock.expires_at - time::OffsetDateTime::now_utc() <= time::Duration::seconds(5));
+        assert_eq!(lock.value, value);
     }
 
     #[test]
