@@ -10,9 +10,12 @@ use std::time::Duration;
 
 use notion_emulator::WebhookTarget;
 use relay_shared::domain::{
-    Connection, ConnectionId, EndUser, EndUserId, RecordModel, TokenPair, Workspace, timestamp,
+    Connection, ConnectionId, EndUser, EndUserId, OutgoingJob, ReceiptHandle, ReceivedJob,
+    RecordModel, SendFailure, SendReport, TokenPair, Workspace, timestamp,
 };
-use relay_shared::ports::SecretName;
+use relay_shared::ports::{
+    EphemeralItem, EphemeralNamespace, EphemeralStore, JobQueue, QueueError, SecretName, StoreError,
+};
 use relay_shared::routes::webhooks::webhooks_router_with;
 use relay_shared::secret::SecretString;
 use relay_shared::webhooks::signature::notion_signature;
@@ -504,4 +507,347 @@ async fn an_edit_reaches_the_records_api_through_the_webhook_path_alone() {
         relay.live("page").await[&page]["data"]["title"],
         "Edited in Notion, delivered by webhook"
     );
+}
+
+/// The edit of `page` made after `edit` reaches the records API once the queue is drained.
+async fn title_after_drain(relay: &Harness, page: &str) -> Value {
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    relay.live("page").await[page]["data"]["title"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_event_whose_mark_was_lost_does_not_swallow_later_events() {
+    let (relay, hook) = verified().await;
+    let page = first_page(&relay);
+    let id = event_id();
+    let body = event(
+        &id,
+        &relay.grant.workspace_id,
+        "page.content_updated",
+        "page",
+        &page,
+    );
+    assert_eq!(hook.post_signed(&body).await.1["jobs"].as_u64(), Some(1));
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    // The "processed" mark was never written (its put failed, or the function timed out after
+    // queueing): Notion redelivers the same event after the worker already ran its job.
+    relay
+        .ctx
+        .adapters
+        .ephemeral
+        .delete(EphemeralNamespace::WEBHOOK_EVENT, &id)
+        .await
+        .unwrap();
+    assert_eq!(hook.post_signed(&body).await.0, 200);
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    // A later edit and its event must still reach the records API.
+    relay
+        .emu
+        .edit_page_title(&page, "Edited after a redelivery");
+    let later = event(
+        &event_id(),
+        &relay.grant.workspace_id,
+        "page.content_updated",
+        "page",
+        &page,
+    );
+    assert_eq!(hook.post_signed(&later).await.0, 200);
+    assert_eq!(
+        title_after_drain(&relay, &page).await,
+        "Edited after a redelivery"
+    );
+}
+
+/// A queue whose sends to one group fail (one connection's job in a batch does not go out).
+struct FailingGroup {
+    inner: std::sync::Arc<dyn JobQueue>,
+    group: ConnectionId,
+}
+
+#[async_trait::async_trait]
+impl JobQueue for FailingGroup {
+    async fn send(&self, job: &OutgoingJob) -> Result<(), QueueError> {
+        if job.group == self.group {
+            return Err(QueueError::Backend("injected".into()));
+        }
+        self.inner.send(job).await
+    }
+
+    async fn send_batch(&self, jobs: &[OutgoingJob]) -> Result<SendReport, QueueError> {
+        let mut report = SendReport::default();
+        for (index, job) in jobs.iter().enumerate() {
+            match self.send(job).await {
+                Ok(()) => report.sent += 1,
+                Err(error) => report.failed.push(SendFailure {
+                    index,
+                    code: "injected".into(),
+                    message: error.to_string(),
+                }),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn receive(
+        &self,
+        max: usize,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Vec<ReceivedJob>, QueueError> {
+        self.inner.receive(max, visibility, wait).await
+    }
+
+    async fn ack(&self, receipt: &ReceiptHandle) -> Result<(), QueueError> {
+        self.inner.ack(receipt).await
+    }
+
+    async fn set_visibility(
+        &self,
+        receipt: &ReceiptHandle,
+        visibility: Duration,
+    ) -> Result<(), QueueError> {
+        self.inner.set_visibility(receipt, visibility).await
+    }
+
+    async fn dead_letters(&self, max: usize) -> Result<Vec<ReceivedJob>, QueueError> {
+        self.inner.dead_letters(max).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_queued_event_loses_no_later_update_for_either_connection() {
+    let (relay, hook) = verified().await;
+    let second = second_connection(&relay).await;
+    let page = first_page(&relay);
+    let mut failing = relay.ctx.clone();
+    failing.adapters.queue = std::sync::Arc::new(FailingGroup {
+        inner: relay.ctx.adapters.queue.clone(),
+        group: second,
+    });
+    let flaky = IncomingWebhooks::new(failing, IncomingOptions::default());
+    let id = event_id();
+    let body = event(
+        &id,
+        &relay.grant.workspace_id,
+        "page.content_updated",
+        "page",
+        &page,
+    );
+    let signature = notion_signature(TOKEN, &body);
+    assert!(flaky.handle(Some(&signature), &body).await.is_err());
+    // The first connection's job went out and runs; then Notion redelivers the event.
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    let (status, answer) = hook.post_signed(&body).await;
+    assert_eq!(status, 200, "{answer}");
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    relay
+        .emu
+        .edit_page_title(&page, "Edited after a partial send");
+    let later = event(
+        &event_id(),
+        &relay.grant.workspace_id,
+        "page.content_updated",
+        "page",
+        &page,
+    );
+    assert_eq!(hook.post_signed(&later).await.0, 200);
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    for connection in [relay.connection_id, second] {
+        let key = relay_shared::domain::RecordKey {
+            connection_id: connection,
+            model: RecordModel::Page,
+            record_id: relay_shared::domain::RecordId::parse(&page).unwrap(),
+        };
+        let record = relay.ctx.adapters.records.get(&key).await.unwrap().unwrap();
+        assert!(
+            record
+                .payload
+                .to_string()
+                .contains("Edited after a partial send"),
+            "connection {connection}: the later edit is missing"
+        );
+    }
+}
+
+/// An ephemeral store whose `fail_at`-th `put_if_absent` (0-based) fails.
+struct FlakyClaims {
+    inner: std::sync::Arc<dyn EphemeralStore>,
+    calls: std::sync::atomic::AtomicUsize,
+    fail_at: usize,
+}
+
+#[async_trait::async_trait]
+impl EphemeralStore for FlakyClaims {
+    async fn put_if_absent(
+        &self,
+        namespace: EphemeralNamespace,
+        key: &str,
+        value: &Value,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if call == self.fail_at {
+            return Err(StoreError::Backend("injected".into()));
+        }
+        self.inner.put_if_absent(namespace, key, value, ttl).await
+    }
+
+    async fn put(
+        &self,
+        namespace: EphemeralNamespace,
+        key: &str,
+        value: &Value,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.inner.put(namespace, key, value, ttl).await
+    }
+
+    async fn get(
+        &self,
+        namespace: EphemeralNamespace,
+        key: &str,
+    ) -> Result<Option<EphemeralItem>, StoreError> {
+        self.inner.get(namespace, key).await
+    }
+
+    async fn take(
+        &self,
+        namespace: EphemeralNamespace,
+        key: &str,
+    ) -> Result<Option<EphemeralItem>, StoreError> {
+        self.inner.take(namespace, key).await
+    }
+
+    async fn delete(&self, namespace: EphemeralNamespace, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(namespace, key).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_between_two_claims_loses_no_later_update() {
+    let (relay, hook) = verified().await;
+    let second = second_connection(&relay).await;
+    let page = first_page(&relay);
+    let mut failing = relay.ctx.clone();
+    // The first connection's marker is claimed, the second claim fails: nothing is queued.
+    failing.adapters.ephemeral = std::sync::Arc::new(FlakyClaims {
+        inner: relay.ctx.adapters.ephemeral.clone(),
+        calls: std::sync::atomic::AtomicUsize::new(0),
+        fail_at: 1,
+    });
+    let flaky = IncomingWebhooks::new(failing, IncomingOptions::default());
+    let body = event(
+        &event_id(),
+        &relay.grant.workspace_id,
+        "page.content_updated",
+        "page",
+        &page,
+    );
+    let signature = notion_signature(TOKEN, &body);
+    assert!(flaky.handle(Some(&signature), &body).await.is_err());
+    // Notion redelivers; later the page is edited again.
+    assert_eq!(hook.post_signed(&body).await.0, 200);
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    relay
+        .emu
+        .edit_page_title(&page, "Edited after a failed claim");
+    let later = event(
+        &event_id(),
+        &relay.grant.workspace_id,
+        "page.content_updated",
+        "page",
+        &page,
+    );
+    assert_eq!(hook.post_signed(&later).await.0, 200);
+    relay.runner.drain(Duration::from_millis(20)).await.unwrap();
+    for connection in [relay.connection_id, second] {
+        let key = relay_shared::domain::RecordKey {
+            connection_id: connection,
+            model: RecordModel::Page,
+            record_id: relay_shared::domain::RecordId::parse(&page).unwrap(),
+        };
+        let record = relay.ctx.adapters.records.get(&key).await.unwrap();
+        let record = record.unwrap_or_else(|| panic!("connection {connection}: no record"));
+        assert!(
+            record
+                .payload
+                .to_string()
+                .contains("Edited after a failed claim"),
+            "connection {connection}: the later edit is missing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arbitrary_signed_and_unsigned_bodies_never_panic_the_handler() {
+    let (relay, hook) = verified().await;
+    let service = &hook.service;
+    let workspace = relay.grant.workspace_id.clone();
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    for round in 0..300 {
+        let len = usize::try_from(next() % 512).unwrap();
+        let random: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
+        bodies.push(random);
+        // Envelopes with odd field types and values.
+        let odd = [
+            json!(null),
+            json!(42),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!("page.deleted"),
+        ];
+        let pick = |n: u64| odd[usize::try_from(n % 6).unwrap()].clone();
+        let kinds = [
+            "page.created",
+            "page.deleted",
+            "comment.created",
+            "database.moved",
+            "data_source.deleted",
+            "x",
+            "page.",
+        ];
+        bodies.push(
+            serde_json::to_vec(&json!({
+                "id": if round % 3 == 0 { pick(next()) } else { json!(format!("e-{round}")) },
+                "workspace_id": if round % 4 == 0 { pick(next()) } else { json!(workspace) },
+                "type": kinds[usize::try_from(next() % 7).unwrap()],
+                "entity": if round % 5 == 0 { pick(next()) } else { json!({"id": pick(next()), "type": "page"}) },
+                "data": pick(next()),
+            }))
+            .unwrap(),
+        );
+    }
+    let mut deep = b"{\"id\":\"deep\",\"data\":".to_vec();
+    deep.extend(std::iter::repeat_n(b'[', 100_000));
+    bodies.push(deep);
+    let mut wide = br#"{"id":"wide","workspace_id":"w","type":"page.created","data":["#.to_vec();
+    while wide.len() < 250 * 1024 {
+        wide.extend_from_slice(b"{\"a\":[1,2,3]},");
+    }
+    wide.extend_from_slice(b"0]}");
+    bodies.push(wide);
+    for body in &bodies {
+        let _ = service.handle(None, body).await;
+        let _ = service.handle(Some("sha256=zz"), body).await;
+        let _ = service
+            .handle(Some(&notion_signature(TOKEN, body)), body)
+            .await;
+    }
+    // Still serving.
+    let body = event(
+        &event_id(),
+        &workspace,
+        "page.created",
+        "page",
+        &first_page(&relay),
+    );
+    assert_eq!(hook.post_signed(&body).await.0, 200);
 }

@@ -317,3 +317,19 @@ async fn a_receiver_slower_than_the_timeout_is_retried() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letter_pages_refuse_a_malformed_after() {
+    let relay = Harness::start(Config::default()).await;
+    let (status, _) = relay
+        .get("/webhooks/app/dead-letters?after=0000000000001-ab")
+        .await;
+    assert_eq!(status, 200);
+    let long = "a".repeat(2000);
+    for after in ["", "%20x", long.as_str()] {
+        let (status, body) = relay
+            .get(&format!("/webhooks/app/dead-letters?after={after}"))
+            .await;
+        assert_eq!(status, 400, "after={after}: {body}");
+    }
+}

@@ -114,6 +114,12 @@ async fn list_dead_letters(
     State(ctx): State<AppContext>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    // Checked here: DynamoDB refuses an empty or oversized start key with a 500-class error.
+    if let Some(after) = query.after.as_deref()
+        && !valid_dead_letter_id(after)
+    {
+        return Err(ApiError::bad_request("after: not a dead letter id"));
+    }
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
     let letters = ctx
         .adapters

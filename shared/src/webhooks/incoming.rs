@@ -349,38 +349,63 @@ impl IncomingWebhooks {
             .filter(|connection| connection.status == ConnectionStatus::Active)
             .map(|connection| connection.id)
             .collect();
-        let mut claimed: Vec<(ConnectionId, Target)> = Vec::new();
+        // (index in `jobs`, connection, target) of every marker this event claimed.
+        let mut claimed: Vec<(usize, ConnectionId, Target)> = Vec::new();
         let mut jobs: Vec<OutgoingJob> = Vec::new();
         let mut collapsed = 0;
-        for id in &connections {
-            for job in self.jobs_for(*id, &action, event).await? {
-                match job {
-                    Planned::Targeted(target) => {
-                        if !pending::claim(
-                            self.ctx.adapters.ephemeral.as_ref(),
-                            id,
-                            &target,
-                            self.options.pending_ttl,
-                        )
-                        .await?
-                        {
-                            collapsed += 1;
-                            continue;
+        let planned: Result<(), IncomingError> = async {
+            for id in &connections {
+                for job in self.jobs_for(*id, &action, event).await? {
+                    match job {
+                        Planned::Targeted(target) => {
+                            if !pending::claim(
+                                self.ctx.adapters.ephemeral.as_ref(),
+                                id,
+                                &target,
+                                self.options.pending_ttl,
+                            )
+                            .await?
+                            {
+                                collapsed += 1;
+                                continue;
+                            }
+                            // A claimed marker stands for exactly one queued job, so its
+                            // deduplication id is new for every claim: one derived from the event
+                            // id alone is dropped by the queue when a redelivery re-claims a marker
+                            // the worker already cleared, leaving a marker with no job behind it
+                            // (later events would collapse into nothing until it expires).
+                            let scope = match pending::pending_key(id, &target) {
+                                Some(_) => {
+                                    format!("{}-{}", event.id, uuid::Uuid::new_v4().simple())
+                                }
+                                None => event.id.clone(),
+                            };
+                            claimed.push((jobs.len(), *id, target.clone()));
+                            jobs.push(encode(&targeted_job(*id, &target), &scope)?);
                         }
-                        jobs.push(encode(&targeted_job(*id, &target), &event.id)?);
-                        claimed.push((*id, target));
-                    }
-                    Planned::Sync => {
-                        let bucket = timestamp::to_millis(timestamp::now())
-                            / i64::try_from(self.options.sync_bucket.as_millis().max(1))
-                                .unwrap_or(i64::MAX);
-                        jobs.push(encode(
-                            &SyncJob::scheduled(*id),
-                            &format!("webhook-{bucket}"),
-                        )?);
+                        Planned::Sync => {
+                            let bucket = timestamp::to_millis(timestamp::now())
+                                / i64::try_from(self.options.sync_bucket.as_millis().max(1))
+                                    .unwrap_or(i64::MAX);
+                            jobs.push(encode(
+                                &SyncJob::scheduled(*id),
+                                &format!("webhook-{bucket}"),
+                            )?);
+                        }
                     }
                 }
             }
+            Ok(())
+        }
+        .await;
+        if let Err(error) = planned {
+            // Markers claimed before the failure have no job behind them: free them, or the
+            // redelivery (and every later event) would collapse into nothing until they expire.
+            for (_, id, target) in &claimed {
+                pending::release_before_work(self.ctx.adapters.ephemeral.as_ref(), id, target)
+                    .await;
+            }
+            return Err(error);
         }
         let queued = jobs.len();
         if !jobs.is_empty() {
@@ -391,16 +416,22 @@ impl IncomingWebhooks {
                 .send_batch(&jobs)
                 .await
                 .map_err(|error| IncomingError::Unavailable(error.to_string()));
-            let failed = match &report {
-                Ok(report) => !report.failed.is_empty(),
+            let not_sent = |index: usize| match &report {
+                Ok(report) => report.failed.iter().any(|failure| failure.index == index),
                 Err(_) => true,
             };
-            if failed {
-                // Free the markers so the redelivery queues the jobs again (the ones that did go
-                // out are deduplicated by the queue: their ids derive from the event id).
-                for (id, target) in &claimed {
-                    pending::release_before_work(self.ctx.adapters.ephemeral.as_ref(), id, target)
+            if (0..jobs.len()).any(not_sent) {
+                // Free the markers of the jobs that did not go out, so the redelivery queues them
+                // again; a job that went out keeps its marker (the redelivery collapses into it).
+                for (index, id, target) in &claimed {
+                    if not_sent(*index) {
+                        pending::release_before_work(
+                            self.ctx.adapters.ephemeral.as_ref(),
+                            id,
+                            target,
+                        )
                         .await;
+                    }
                 }
                 report?;
                 return Err(IncomingError::Unavailable(
@@ -529,5 +560,13 @@ mod tests {
         assert!(handshake_token(br#"{"verification_token":""}"#).is_none());
         assert!(handshake_token(br#"{"verification_token":"x","type":"page.created"}"#).is_none());
         assert!(handshake_token(b"not json").is_none());
+    }
+
+    #[test]
+    fn deeply_nested_bodies_are_refused_without_overflowing_the_stack() {
+        let mut deep = br#"{"verification_token":"x","data":"#.to_vec();
+        deep.extend(std::iter::repeat_n(b'[', 200_000));
+        assert!(handshake_token(&deep).is_none());
+        assert!(NotionEvent::parse(&deep).is_err());
     }
 }

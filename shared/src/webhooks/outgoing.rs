@@ -97,7 +97,21 @@ impl Default for DeliveryOptions {
     }
 }
 
+/// The longest one delivery may take: it runs inside one sync-worker invocation (15 minutes at
+/// most), which must still have time to store the dead letter. A longer policy would be killed
+/// mid-way on every try: never dead-lettered, redelivered by the queue again and again.
+pub const MAX_DELIVERY_TIME: Duration = Duration::from_secs(10 * 60);
+
 impl DeliveryOptions {
+    /// Every attempt timing out, plus every backoff in between.
+    pub fn worst_case(&self) -> Duration {
+        let attempts = self.max_attempts.max(1);
+        let waits = (1..attempts).fold(Duration::ZERO, |total, attempt| {
+            total.saturating_add(self.backoff(attempt))
+        });
+        self.timeout.saturating_mul(attempts).saturating_add(waits)
+    }
+
     /// The wait after failed attempt `attempt` (1-based).
     pub fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
@@ -171,6 +185,9 @@ impl AppWebhookConfig {
         }
         if let Some(seconds) = number("RELAY_APP_WEBHOOK_TIMEOUT_SECONDS")? {
             delivery.timeout = Duration::from_secs(seconds.min(60));
+        }
+        while delivery.max_attempts > 1 && delivery.worst_case() > MAX_DELIVERY_TIME {
+            delivery.max_attempts -= 1;
         }
         Ok(Self { urls, delivery })
     }
@@ -584,6 +601,28 @@ mod tests {
         assert!(
             AppWebhookConfig::from_vars(&vars(&[("RELAY_APP_WEBHOOK_ATTEMPTS", "0")])).is_err()
         );
+    }
+
+    #[test]
+    fn configured_retries_fit_in_one_worker_invocation() {
+        let config = AppWebhookConfig::from_vars(&vars(&[
+            ("RELAY_APP_WEBHOOK_ATTEMPTS", "20"),
+            ("RELAY_APP_WEBHOOK_TIMEOUT_SECONDS", "60"),
+        ]))
+        .unwrap();
+        assert!(
+            config.delivery.worst_case() <= MAX_DELIVERY_TIME,
+            "{:?}",
+            config.delivery
+        );
+        assert!(config.delivery.max_attempts >= 2, "{:?}", config.delivery);
+        // The defaults are untouched: 5 x 10 s + 1 + 2 + 4 + 8 s.
+        assert_eq!(
+            DeliveryOptions::default().worst_case(),
+            Duration::from_secs(65)
+        );
+        let default = AppWebhookConfig::from_vars(&vars(&[])).unwrap();
+        assert_eq!(default.delivery, DeliveryOptions::default());
     }
 
     #[test]

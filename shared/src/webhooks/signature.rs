@@ -82,8 +82,10 @@ pub fn verify_relay_signature(
     let Some(timestamp) = timestamp else {
         return false;
     };
-    if (now - timestamp).abs() > tolerance_seconds {
-        return false;
+    // Checked: the timestamp is attacker input (`t=-9223372036854775808` must not overflow).
+    match now.checked_sub(timestamp).and_then(i64::checked_abs) {
+        Some(age) if age <= tolerance_seconds => {}
+        _ => return false,
     }
     signatures.into_iter().any(|signature| {
         let Ok(presented) = hex::decode(signature) else {
@@ -177,5 +179,23 @@ mod tests {
             1_700_000_000,
             300
         ));
+    }
+
+    #[test]
+    fn extreme_relay_timestamps_are_refused_without_panicking() {
+        let secret = SecretString::new("whsec_test");
+        for header in [
+            "t=-9223372036854775808,v1=00",
+            "t=9223372036854775807,v1=00",
+        ] {
+            assert!(!verify_relay_signature(
+                &secret,
+                header,
+                b"{}",
+                1_700_000_000,
+                300
+            ));
+            assert!(!verify_relay_signature(&secret, header, b"{}", -5, 300));
+        }
     }
 }
