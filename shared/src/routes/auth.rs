@@ -3,9 +3,9 @@
 //! API key or a connect session token ([`ConnectionAccess`]).
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 
 use crate::app::AppContext;
 use crate::connect::credentials::{self, CredentialsError};
@@ -29,14 +29,24 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = AppContext::from_ref(state);
-        let presented = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
-        match credentials::verify_api_key(ctx.adapters.secrets.as_ref(), presented).await {
-            Ok(()) => Ok(Self),
-            Err(CredentialsError::InvalidApiKey) => Err(ApiError::unauthorized()),
-            Err(error) => {
-                tracing::error!(error = %error, "cannot check the API key");
-                Err(super::error_of_credentials(&error))
-            }
+        let presented = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        if is_api_key(&ctx, presented).await? {
+            Ok(Self)
+        } else {
+            Err(ApiError::unauthorized())
+        }
+    }
+}
+
+/// Whether `presented` is the API key. A secrets backend that cannot answer is an error (503),
+/// never a silent "no".
+pub(crate) async fn is_api_key(ctx: &AppContext, presented: &str) -> Result<bool, ApiError> {
+    match credentials::verify_api_key(ctx.adapters.secrets.as_ref(), presented).await {
+        Ok(()) => Ok(true),
+        Err(CredentialsError::InvalidApiKey) => Ok(false),
+        Err(error) => {
+            tracing::error!(error = %error, "cannot check the API key");
+            Err(super::error_of_credentials(&error))
         }
     }
 }
@@ -117,14 +127,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = AppContext::from_ref(state);
-        let presented = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
-        match credentials::verify_api_key(ctx.adapters.secrets.as_ref(), presented).await {
-            Ok(()) => return Ok(Self::ApiKey),
-            Err(CredentialsError::InvalidApiKey) => {}
-            Err(error) => {
-                tracing::error!(error = %error, "cannot check the API key");
-                return Err(super::error_of_credentials(&error));
-            }
+        let presented = bearer_token(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        if is_api_key(&ctx, presented).await? {
+            return Ok(Self::ApiKey);
         }
         match session_end_user(&ctx, presented).await? {
             Some(end_user) => Ok(Self::Session { end_user }),
@@ -157,8 +162,8 @@ async fn session_end_user(ctx: &AppContext, token: &str) -> Result<Option<EndUse
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
-fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -168,21 +173,21 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn parts(header: Option<&str>) -> Parts {
-        let mut builder = axum::http::Request::builder();
+    fn headers(header: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
         if let Some(value) = header {
-            builder = builder.header(AUTHORIZATION, value);
+            headers.insert(AUTHORIZATION, value.parse().unwrap());
         }
-        builder.body(()).unwrap().into_parts().0
+        headers
     }
 
     #[test]
     fn reads_bearer_tokens_only() {
-        assert_eq!(bearer_token(&parts(Some("Bearer k1"))), Some("k1"));
-        assert_eq!(bearer_token(&parts(Some("bearer  k1 "))), Some("k1"));
-        assert_eq!(bearer_token(&parts(Some("Basic k1"))), None);
-        assert_eq!(bearer_token(&parts(Some("Bearer "))), None);
-        assert_eq!(bearer_token(&parts(Some("k1"))), None);
-        assert_eq!(bearer_token(&parts(None)), None);
+        assert_eq!(bearer_token(&headers(Some("Bearer k1"))), Some("k1"));
+        assert_eq!(bearer_token(&headers(Some("bearer  k1 "))), Some("k1"));
+        assert_eq!(bearer_token(&headers(Some("Basic k1"))), None);
+        assert_eq!(bearer_token(&headers(Some("Bearer "))), None);
+        assert_eq!(bearer_token(&headers(Some("k1"))), None);
+        assert_eq!(bearer_token(&headers(None)), None);
     }
 }

@@ -11,16 +11,15 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 
+use super::auth::{bearer_token, is_api_key};
 use crate::actions::Actions;
 use crate::app::AppContext;
-use crate::connect::credentials::{self, CredentialsError};
 use crate::domain::{ConnectionId, ConnectionStatus};
 use crate::http::ApiError;
 use crate::mcp::{McpConnection, McpSettings, RelayMcpServer};
@@ -73,14 +72,9 @@ async fn handle(State(state): State<McpState>, request: Request) -> Response {
 
 /// Checks credentials and headers; answers the connection the request acts for.
 async fn admit(ctx: &AppContext, headers: &HeaderMap) -> Result<ConnectionId, ApiError> {
-    let presented = bearer(headers).ok_or_else(ApiError::unauthorized)?;
-    match credentials::verify_api_key(ctx.adapters.secrets.as_ref(), presented).await {
-        Ok(()) => {}
-        Err(CredentialsError::InvalidApiKey) => return Err(ApiError::unauthorized()),
-        Err(error) => {
-            tracing::error!(error = %error, "cannot check the API key");
-            return Err(super::error_of_credentials(&error));
-        }
+    let presented = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
+    if !is_api_key(ctx, presented).await? {
+        return Err(ApiError::unauthorized());
     }
     if let Some(provider) = header(headers, "provider-config-key")
         && provider != "notion"
@@ -121,25 +115,4 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
         .filter(|value| !value.is_empty())
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let (scheme, token) = header(headers, AUTHORIZATION.as_str())?.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_bearer_tokens_only() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(bearer(&headers), None);
-        headers.insert(AUTHORIZATION, "Bearer k1".parse().unwrap());
-        assert_eq!(bearer(&headers), Some("k1"));
-        headers.insert(AUTHORIZATION, "Basic k1".parse().unwrap());
-        assert_eq!(bearer(&headers), None);
-    }
 }
