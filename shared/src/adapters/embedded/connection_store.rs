@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::db::{
     CONNECTION_OWNERS, CONNECTIONS, CONNECTIONS_BY_END_USER, CONNECTIONS_BY_WORKSPACE,
-    CONNECTIONS_DUE, EmbeddedDb, decode, encode,
+    CONNECTIONS_DUE, EmbeddedDb, decode, encode, page_after,
 };
 use crate::domain::connection::owner_claim_key;
 use crate::domain::timestamp::{from_millis, to_millis};
@@ -266,23 +266,7 @@ impl ConnectionStore for EmbeddedConnectionStore {
     ) -> Result<Vec<Connection>, StoreError> {
         let after = after.map(ToString::to_string);
         self.db
-            .run(move |db| {
-                let txn = db.begin_read()?;
-                let connections = txn.open_table(CONNECTIONS)?;
-                let start = match &after {
-                    Some(id) => Bound::Excluded(id.as_str()),
-                    None => Bound::Unbounded,
-                };
-                let mut found = Vec::new();
-                for entry in connections.range::<&str>((start, Bound::Unbounded))? {
-                    if found.len() >= limit {
-                        break;
-                    }
-                    let (_, value) = entry?;
-                    found.push(decode(value.value())?);
-                }
-                Ok(found)
-            })
+            .run(move |db| page_after(db, CONNECTIONS, after.as_deref(), limit))
             .await
     }
 

@@ -1,9 +1,10 @@
 //! The embedded database: one redb file holding every table of the embedded stores.
 
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use redb::{Database, TableDefinition};
+use redb::{Database, ReadableDatabase, TableDefinition};
 
 use crate::ports::StoreError;
 
@@ -151,6 +152,25 @@ pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(StoreError::corrupt)
+}
+
+/// Up to `limit` decoded values of a table keyed by id, in key order, after the key `after`
+/// (from the start when `None`): one page of a listing.
+pub(crate) fn page_after<T: serde::de::DeserializeOwned>(
+    db: &Database,
+    table: TableDefinition<&str, &[u8]>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<T>, StoreError> {
+    let txn = db.begin_read()?;
+    let table = txn.open_table(table)?;
+    let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+    let mut found = Vec::new();
+    for entry in table.range::<&str>((start, Bound::Unbounded))?.take(limit) {
+        let (_, value) = entry?;
+        found.push(decode(value.value())?);
+    }
+    Ok(found)
 }
 
 macro_rules! backend_error_from {

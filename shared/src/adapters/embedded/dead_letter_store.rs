@@ -1,11 +1,9 @@
 //! Dead letters of app webhooks in the embedded database.
 
-use std::ops::Bound;
-
 use async_trait::async_trait;
 use redb::ReadableDatabase;
 
-use super::db::{DEAD_LETTERS, EmbeddedDb, decode, encode};
+use super::db::{DEAD_LETTERS, EmbeddedDb, decode, encode, page_after};
 use crate::ports::{DeadLetter, DeadLetterStore, StoreError};
 
 #[derive(Debug, Clone)]
@@ -51,23 +49,7 @@ impl DeadLetterStore for EmbeddedDeadLetterStore {
     async fn list(&self, after: Option<&str>, limit: usize) -> Result<Vec<DeadLetter>, StoreError> {
         let after = after.map(str::to_owned);
         self.db
-            .run(move |db| {
-                let txn = db.begin_read()?;
-                let table = txn.open_table(DEAD_LETTERS)?;
-                let start = match &after {
-                    Some(id) => Bound::Excluded(id.as_str()),
-                    None => Bound::Unbounded,
-                };
-                let mut found = Vec::new();
-                for entry in table.range::<&str>((start, Bound::Unbounded))? {
-                    if found.len() >= limit {
-                        break;
-                    }
-                    let (_, value) = entry?;
-                    found.push(decode(value.value())?);
-                }
-                Ok(found)
-            })
+            .run(move |db| page_after(db, DEAD_LETTERS, after.as_deref(), limit))
             .await
     }
 
